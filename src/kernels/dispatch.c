@@ -1,0 +1,74 @@
+/*
+ * dispatch.c — chooses the kernel variant once per process.
+ *
+ * The choice is made on first use from the CPU's features (GCC/clang's
+ * __builtin_cpu_supports) and can be forced with SEMLITE_KERNELS. A forced
+ * variant the CPU cannot run falls back to the best supported one rather
+ * than crashing with SIGILL. The result is published with call_once so
+ * concurrent first calls agree.
+ */
+#include "kernels/kernels.h"
+#include "kernels/variants.h"
+#include "common/common.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <threads.h>
+
+static const char *const names[] = {"scalar", "sse42", "avx2", "avx512",
+				    NULL};
+
+const char *const *kern_variant_names(void)
+{
+	return names;
+}
+
+static bool cpu_has(const char *name)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_cpu_init();
+	if (!strcmp(name, "sse42"))
+		return __builtin_cpu_supports("sse4.2");
+	if (!strcmp(name, "avx2"))
+		return __builtin_cpu_supports("avx2") &&
+		       __builtin_cpu_supports("fma");
+	if (!strcmp(name, "avx512"))
+		return __builtin_cpu_supports("avx512f") &&
+		       __builtin_cpu_supports("avx512bw") &&
+		       __builtin_cpu_supports("avx512vl") &&
+		       __builtin_cpu_supports("avx512vnni");
+#endif
+	return !strcmp(name, "scalar");
+}
+
+const kern_ops *kern_variant(const char *name)
+{
+	if (!name || !cpu_has(name))
+		return NULL;
+	return kern_variant_table(name);
+}
+
+static const kern_ops *chosen;
+static once_flag chosen_once = ONCE_FLAG_INIT;
+
+static void choose(void)
+{
+	const char *forced = getenv("SEMLITE_KERNELS");
+	if (forced && *forced)
+		chosen = kern_variant(forced);
+	for (int i = 3; !chosen && i >= 0; i--)
+		chosen = kern_variant(names[i]);
+	if (!chosen)
+		chosen = &kern_scalar_ops;
+}
+
+const kern_ops *kern_get(void)
+{
+	call_once(&chosen_once, choose);
+	return chosen;
+}
+
+SEMLITE_API const char *semlite_kernels_name(void)
+{
+	return kern_get()->name;
+}
