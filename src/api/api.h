@@ -27,8 +27,9 @@ struct semlite_collection {
 	semlite_db *db;
 	char name[STORE_MAX_NAME + 1];
 	store_coll_rec rec; /* settings when opened; ids re-checked per txn */
-	pthread_mutex_t mu; /* guards model loading */
+	pthread_mutex_t mu; /* guards loading of model and dict */
 	enc_model *model;   /* loaded on first use by text */
+	store_dict *dict;   /* the zstd dictionary once one exists */
 };
 
 /* One write operation, kept so a transaction can be replayed after the
@@ -50,9 +51,7 @@ typedef struct api_tcoll {
 	semlite_collection *coll;
 	store_counters ctr;
 	bool dirty;
-	uint8_t *dict; /* the collection's zstd dictionary, or NULL */
-	size_t dict_len;
-	uint64_t dict_hash;
+	const store_dict *dict; /* the collection's (handle-owned), or NULL */
 	/* Samples for training a dictionary while the collection has none. */
 	uint8_t *samples;
 	size_t samples_len, samples_cap;
@@ -93,8 +92,14 @@ int api_txn_run(semlite_collection *c, semlite_txn *t, api_op *op);
 int api_op_apply(semlite_txn *t, const api_op *op);
 int api_doc_read(const store_txn *st, store_codec *codec, uint32_t coll,
                  uint32_t id, store_doc *d);
-/* Loads a collection's dictionary into codec (none: clears it). */
-int api_codec_dict(const store_txn *st, store_codec *codec, uint32_t coll);
+/* Loads a stored dictionary of collection id `coll` (*out NULL when it
+ * has none). */
+int api_dict_load(const store_txn *st, uint32_t coll, store_dict **out);
+/* The handle's cached dictionary, loaded from st on first need. A stored
+ * dictionary never changes, so the cache stays valid; st must see only
+ * committed dictionaries (true everywhere: they are written at commit). */
+int api_coll_dict(semlite_collection *c, const store_txn *st,
+                  const store_dict **out);
 /* Checks that the collection still exists with the same id. */
 int api_coll_check(const store_txn *st, semlite_collection *c);
 int api_id_check(const char *id, size_t *len);

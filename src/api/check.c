@@ -26,6 +26,7 @@ typedef struct chk {
 	store_counters ctr;
 	roaring_bitmap_t *tomb;
 	store_codec *codec;
+	store_dict *dict;
 	uint64_t docs, payload, stored;
 } chk;
 
@@ -190,7 +191,9 @@ static int check_coll(chk *k)
 		rc = filt_bitmap_load(
 		    k->st, key, filt_key_tombstones(key, k->r.id), &k->tomb);
 	if (!rc)
-		rc = api_codec_dict(k->st, k->codec, k->r.id);
+		rc = api_dict_load(k->st, k->r.id, &k->dict);
+	if (!rc)
+		store_codec_use_dict(k->codec, k->dict);
 	if (!rc)
 		rc = each(k, STORE_DB_DOCS, check_doc);
 	if (!rc)
@@ -227,6 +230,7 @@ static int check_all(semlite_db *db, const store_txn *st, char **names,
 		*docs += k.docs;
 		filt_bitmap_free(k.tomb);
 		store_codec_free(k.codec);
+		store_dict_free(k.dict);
 	}
 	(void)db;
 	return rc;

@@ -311,6 +311,7 @@ SEMLITE_API void semlite_collection_close(semlite_collection *c)
 	if (!c)
 		return;
 	api_model_free(c->model);
+	store_dict_free(c->dict);
 	pthread_mutex_destroy(&c->mu);
 	sl_free(c);
 }

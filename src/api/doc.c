@@ -55,16 +55,29 @@ static int id_lookup(const store_txn *st, uint32_t coll, uint32_t next_id,
 	return SEMLITE_OK;
 }
 
-int api_codec_dict(const store_txn *st, store_codec *codec, uint32_t coll)
+int api_dict_load(const store_txn *st, uint32_t coll, store_dict **out)
 {
 	uint8_t k[5];
 	const uint8_t *p;
 	size_t n;
+	*out = NULL;
 	store_meta_key(k, 'z', coll);
 	int rc = store_get_checked(st, STORE_DB_META, k, 5, &p, &n);
 	if (rc == SEMLITE_NOTFOUND)
-		return store_codec_set_dict(codec, NULL, 0, 0);
-	return rc ? rc : store_codec_set_dict(codec, p, n, store_hash64(p, n));
+		return SEMLITE_OK;
+	return rc ? rc : store_dict_new(p, n, out);
+}
+
+int api_coll_dict(semlite_collection *c, const store_txn *st,
+                  const store_dict **out)
+{
+	int rc = SEMLITE_OK;
+	pthread_mutex_lock(&c->mu);
+	if (!c->dict)
+		rc = api_dict_load(st, c->rec.id, &c->dict);
+	*out = c->dict;
+	pthread_mutex_unlock(&c->mu);
+	return rc;
 }
 
 int api_doc_read(const store_txn *st, store_codec *codec, uint32_t coll,
@@ -235,10 +248,8 @@ static int put_doc_record(semlite_txn *t, api_tcoll *tc, const api_op *op,
 	const void *frame;
 	size_t n;
 	uint8_t k[8];
-	int rc = store_codec_set_dict(t->codec, tc->dict, tc->dict_len,
-	                              tc->dict_hash);
-	if (!rc)
-		rc = store_doc_encode(t->codec, &d, &frame, &n);
+	store_codec_use_dict(t->codec, tc->dict);
+	int rc = store_doc_encode(t->codec, &d, &frame, &n);
 	store_key_id(k, tc->coll->rec.id, id);
 	if (!rc)
 		rc = store_put(&t->st, STORE_DB_DOCS, k, 8, frame, n);
@@ -455,10 +466,13 @@ static int doc_get(semlite_collection *c, const store_txn *st, uint32_t next_id,
 		return sl_err(SEMLITE_NOTFOUND, "no document '%s'", id);
 	if (!rc)
 		rc = store_codec_new(&codec);
+	const store_dict *dict = NULL;
 	if (!rc)
-		rc = api_codec_dict(st, codec, c->rec.id);
-	if (!rc)
+		rc = api_coll_dict(c, st, &dict);
+	if (!rc) {
+		store_codec_use_dict(codec, dict);
 		rc = api_doc_read(st, codec, c->rec.id, iid, &d);
+	}
 	if (!rc && (d.ext_len != idlen || memcmp(d.ext, id, idlen)))
 		rc = sl_err(SEMLITE_CORRUPT,
 		            "docs: record %u belongs to another id", iid);

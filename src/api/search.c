@@ -274,10 +274,12 @@ SEMLITE_API void semlite_results_free(semlite_results *res)
 	sl_free(res);
 }
 
-static int results_make(const store_txn *st, const store_coll_rec *r, heap *h,
+static int results_make(const store_txn *st, semlite_collection *c, heap *h,
                         const query *q, const semlite_search_opts *o,
                         semlite_results **out)
 {
+	const store_coll_rec *r = &c->rec;
+	const store_dict *dict = NULL;
 	int rc = SEMLITE_OK;
 	for (size_t i = 0; i < h->n && !rc; i++)
 		rc = rescore(st, r, q, &h->a[i]);
@@ -293,7 +295,9 @@ static int results_make(const store_txn *st, const store_coll_rec *r, heap *h,
 	}
 	rc = store_codec_new(&codec);
 	if (!rc)
-		rc = api_codec_dict(st, codec, r->id);
+		rc = api_coll_dict(c, st, &dict);
+	if (!rc)
+		store_codec_use_dict(codec, dict);
 	for (size_t i = 0; i < n && !rc; i++) {
 		res->count = i + 1;
 		rc = result_fill(st, codec, r, &h->a[i], o->with_text,
@@ -347,7 +351,7 @@ static int search_in(const store_txn *st, semlite_collection *c, query *q,
 	if (!rc)
 		rc = flat_candidates(st, &c->rec, q, allow, &h);
 	if (!rc)
-		rc = results_make(st, &c->rec, &h, q, o, out);
+		rc = results_make(st, c, &h, q, o, out);
 	sl_free(h.a);
 	filt_bitmap_free(allow);
 	return rc;

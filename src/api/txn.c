@@ -42,7 +42,6 @@ static void op_free(api_op *op)
 static void tcoll_reset(semlite_txn *t)
 {
 	for (size_t i = 0; i < t->ntc; i++) {
-		sl_free(t->tc[i].dict);
 		sl_free(t->tc[i].samples);
 		sl_free(t->tc[i].sample_sizes);
 	}
@@ -95,26 +94,6 @@ SEMLITE_API void semlite_txn_abort(semlite_txn *t)
 		txn_free(t);
 }
 
-/* Loads the collection's dictionary into its transaction state. */
-static int tcoll_dict(semlite_txn *t, api_tcoll *tc)
-{
-	uint8_t k[5];
-	const uint8_t *p;
-	size_t n;
-	store_meta_key(k, 'z', tc->coll->rec.id);
-	int rc = store_get_checked(&t->st, STORE_DB_META, k, 5, &p, &n);
-	if (rc == SEMLITE_NOTFOUND)
-		return SEMLITE_OK;
-	if (rc)
-		return rc;
-	if (!(tc->dict = sl_malloc(n)))
-		return sl_err(SEMLITE_NOMEM, "zstd dictionary");
-	memcpy(tc->dict, p, n);
-	tc->dict_len = n;
-	tc->dict_hash = store_hash64(p, n);
-	return SEMLITE_OK;
-}
-
 int api_txn_coll(semlite_txn *t, semlite_collection *c, api_tcoll **out)
 {
 	for (size_t i = 0; i < t->ntc; i++)
@@ -134,11 +113,9 @@ int api_txn_coll(semlite_txn *t, semlite_collection *c, api_tcoll **out)
 	tc->coll = c;
 	rc = store_counters_get(&t->st, c->rec.id, &tc->ctr);
 	if (!rc)
-		rc = tcoll_dict(t, tc);
-	if (rc) {
-		sl_free(tc->dict);
+		rc = api_coll_dict(c, &t->st, &tc->dict);
+	if (rc)
 		return rc;
-	}
 	t->ntc++;
 	*out = tc;
 	return SEMLITE_OK;

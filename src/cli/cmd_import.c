@@ -13,6 +13,7 @@
  * A malformed record stops the import with file:line and the field: the
  * batches committed before it stay, the failing batch is aborted whole.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "cli/dbutil.h"
 
 #include <cjson/cJSON.h>
@@ -123,7 +124,7 @@ static const char *json_id(imp *im, cJSON *o, const char **field, char *buf,
 static int jsonl_line(imp *im, char *line, size_t len, unsigned long long ln)
 {
 	cJSON *o = cJSON_ParseWithLength(line, len);
-	char idbuf[32], *meta = NULL;
+	char idbuf[32], *meta = NULL, *idcopy = NULL;
 	const char *idf;
 	int ret = 1;
 	if (!cJSON_IsObject(o)) {
@@ -136,6 +137,12 @@ static int jsonl_line(imp *im, char *line, size_t len, unsigned long long ln)
 		    fail_line(im, ln, idf, "missing, or not a string/integer");
 		goto out;
 	}
+	/* The id lives inside o, whose id field is removed below. */
+	if (!(idcopy = strdup(id))) {
+		ret = fail_line(im, ln, idf, "out of memory");
+		goto out;
+	}
+	id = idcopy;
 	size_t tl = 0;
 	if (im->text)
 		im->text[0] = 0;
@@ -168,6 +175,7 @@ static int jsonl_line(imp *im, char *line, size_t len, unsigned long long ln)
 	             ln, id);
 out:
 	free(meta);
+	free(idcopy);
 	cJSON_Delete(o);
 	return ret;
 }

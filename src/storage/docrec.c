@@ -32,13 +32,8 @@
 struct store_codec {
 	ZSTD_CCtx *cctx;
 	ZSTD_DCtx *dctx;
-	ZSTD_CDict *cdict;
-	ZSTD_DDict *ddict;
-	uint8_t *dict; /* our copy; the zstd dictionaries reference it */
-	size_t dict_len;
-	unsigned dict_id;
-	uint64_t dict_hash;
-	uint8_t *raw; /* assembled / decompressed payload */
+	const store_dict *dict; /* borrowed */
+	uint8_t *raw;           /* assembled / decompressed payload */
 	size_t raw_cap;
 	uint8_t *frame; /* compressed output */
 	size_t frame_cap;
@@ -64,17 +59,52 @@ int store_codec_new(store_codec **out)
 	return *out ? SEMLITE_OK : sl_err(SEMLITE_NOMEM, "codec");
 }
 
-static void drop_dict(store_codec *c)
+struct store_dict {
+	uint8_t *bytes;
+	size_t len;
+	unsigned id;
+	ZSTD_CDict *cdict;
+	ZSTD_DDict *ddict;
+};
+
+void store_dict_free(store_dict *d)
 {
-	ZSTD_freeCDict(c->cdict);
-	ZSTD_freeDDict(c->ddict);
-	sl_free(c->dict);
-	c->cdict = NULL;
-	c->ddict = NULL;
-	c->dict = NULL;
-	c->dict_len = 0;
-	c->dict_id = 0;
-	c->dict_hash = 0;
+	if (!d)
+		return;
+	ZSTD_freeCDict(d->cdict);
+	ZSTD_freeDDict(d->ddict);
+	sl_free(d->bytes);
+	sl_free(d);
+}
+
+int store_dict_new(const void *p, size_t n, store_dict **out)
+{
+	*out = NULL;
+	unsigned id = ZDICT_getDictID(p, n);
+	if (!id)
+		return sl_err(SEMLITE_CORRUPT, "meta: not a zstd dictionary");
+	store_dict *d = sl_calloc(1, sizeof *d);
+	if (!d || !(d->bytes = sl_malloc(n))) {
+		sl_free(d);
+		return sl_err(SEMLITE_NOMEM, "zstd dictionary");
+	}
+	memcpy(d->bytes, p, n);
+	d->len = n;
+	d->id = id;
+	ZSTD_compressionParameters cp = ZSTD_getCParams(STORE_ZSTD_LEVEL, 0, n);
+	d->cdict = ZSTD_createCDict_advanced(d->bytes, n, ZSTD_dlm_byRef,
+	                                     ZSTD_dct_auto, cp, zmem);
+	d->ddict = ZSTD_createDDict_advanced(d->bytes, n, ZSTD_dlm_byRef,
+	                                     ZSTD_dct_auto, zmem);
+	if (!d->cdict || !d->ddict) {
+		store_dict_free(d);
+		/* A stored dictionary zstd rejects is damage; allocation
+		 * failures also land here, indistinguishably. */
+		return sl_err(SEMLITE_CORRUPT,
+		              "meta: unusable zstd dictionary");
+	}
+	*out = d;
+	return SEMLITE_OK;
 }
 
 void store_codec_free(store_codec *c)
@@ -83,50 +113,14 @@ void store_codec_free(store_codec *c)
 		return;
 	ZSTD_freeCCtx(c->cctx);
 	ZSTD_freeDCtx(c->dctx);
-	drop_dict(c);
 	sl_free(c->raw);
 	sl_free(c->frame);
 	sl_free(c);
 }
 
-int store_codec_set_dict(store_codec *c, const void *dict, size_t n,
-                         uint64_t hash)
+void store_codec_use_dict(store_codec *c, const store_dict *d)
 {
-	if (!dict || !n) {
-		drop_dict(c);
-		return SEMLITE_OK;
-	}
-	if (c->dict && hash == c->dict_hash)
-		return SEMLITE_OK;
-	drop_dict(c);
-	c->dict = sl_malloc(n);
-	if (!c->dict)
-		return sl_err(SEMLITE_NOMEM, "zstd dictionary");
-	memcpy(c->dict, dict, n);
-	c->dict_len = n;
-	c->dict_hash = hash;
-	c->dict_id = ZDICT_getDictID(dict, n);
-	return SEMLITE_OK;
-}
-
-static int need_cdict(store_codec *c)
-{
-	if (!c->dict || c->cdict)
-		return SEMLITE_OK;
-	ZSTD_compressionParameters cp =
-	    ZSTD_getCParams(STORE_ZSTD_LEVEL, 0, c->dict_len);
-	c->cdict = ZSTD_createCDict_advanced(
-	    c->dict, c->dict_len, ZSTD_dlm_byRef, ZSTD_dct_auto, cp, zmem);
-	return c->cdict ? SEMLITE_OK : sl_err(SEMLITE_NOMEM, "zstd dictionary");
-}
-
-static int need_ddict(store_codec *c)
-{
-	if (!c->dict || c->ddict)
-		return SEMLITE_OK;
-	c->ddict = ZSTD_createDDict_advanced(
-	    c->dict, c->dict_len, ZSTD_dlm_byRef, ZSTD_dct_auto, zmem);
-	return c->ddict ? SEMLITE_OK : sl_err(SEMLITE_NOMEM, "zstd dictionary");
+	c->dict = d;
 }
 
 static int reserve(uint8_t **buf, size_t *cap, size_t n)
@@ -169,8 +163,6 @@ int store_doc_encode(store_codec *c, const store_doc *d, const void **frame,
 		              STORE_MAX_DOC);
 	int rc = ensure_cctx(c);
 	if (!rc)
-		rc = need_cdict(c);
-	if (!rc)
 		rc = reserve(&c->raw, &c->raw_cap, len);
 	if (!rc)
 		rc = reserve(&c->frame, &c->frame_cap, ZSTD_compressBound(len));
@@ -187,7 +179,7 @@ int store_doc_encode(store_codec *c, const store_doc *d, const void **frame,
 		memcpy(p + d->ext_len, d->text, d->text_len);
 	if (d->meta_len)
 		memcpy(p + d->ext_len + d->text_len, d->meta, d->meta_len);
-	ZSTD_CCtx_refCDict(c->cctx, c->cdict);
+	ZSTD_CCtx_refCDict(c->cctx, c->dict ? c->dict->cdict : NULL);
 	size_t z = ZSTD_compress2(c->cctx, c->frame, c->frame_cap, c->raw, len);
 	if (ZSTD_isError(z)) {
 		ZSTD_CCtx_reset(c->cctx, ZSTD_reset_session_only);
@@ -240,20 +232,18 @@ int store_doc_decode(store_codec *c, const void *frame, size_t n, store_doc *d)
 	if (rc)
 		return rc;
 	unsigned id = ZSTD_getDictID_fromFrame(frame, n);
-	if (id && id != c->dict_id)
+	if (id && (!c->dict || id != c->dict->id))
 		return sl_err(SEMLITE_CORRUPT,
 		              "docs: frame needs zstd dictionary %u", id);
 	if (!c->dctx && !(c->dctx = ZSTD_createDCtx_advanced(zmem)))
 		return sl_err(SEMLITE_NOMEM, "zstd decompression context");
-	if (id && (rc = need_ddict(c)))
-		return rc;
 	/* One spare byte so callers may NUL-terminate a view. */
 	rc = reserve(&c->raw, &c->raw_cap, (size_t)sz + 1);
 	if (rc)
 		return rc;
 	size_t got =
 	    id ? ZSTD_decompress_usingDDict(c->dctx, c->raw, (size_t)sz, frame,
-	                                    n, c->ddict)
+	                                    n, c->dict->ddict)
 	       : ZSTD_decompressDCtx(c->dctx, c->raw, (size_t)sz, frame, n);
 	if (ZSTD_isError(got)) {
 		if (ZSTD_getErrorCode(got) == ZSTD_error_memory_allocation)

@@ -245,6 +245,7 @@ int store_model_put(const store_txn *t, const uint8_t *blob, size_t len,
 	int rc = store_get(t, STORE_DB_MODEL, k, sizeof k, &v);
 	if (rc != SEMLITE_NOTFOUND)
 		return rc; /* already stored by another collection */
+	rc = SEMLITE_OK;
 	for (uint32_t i = 0; i < nc && !rc; i++) {
 		size_t off = (size_t)i * STORE_MODEL_CHUNK;
 		size_t n = len - off < STORE_MODEL_CHUNK ? len - off

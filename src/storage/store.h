@@ -180,11 +180,16 @@ typedef struct store_codec store_codec;
 
 int store_codec_new(store_codec **out);
 void store_codec_free(store_codec *c);
-/* Uses dictionary bytes (NULL/0 for none) identified by hash
- * (store_hash64 of the bytes). The codec keeps its own copy, builds the
- * zstd dictionaries lazily, and does nothing when the hash is unchanged. */
-int store_codec_set_dict(store_codec *c, const void *dict, size_t n,
-                         uint64_t hash);
+/* A zstd dictionary ready for both directions; immutable once made, so
+ * one may be shared by threads and codecs. */
+typedef struct store_dict store_dict;
+
+/* SEMLITE_CORRUPT when the bytes are not a usable zstd dictionary. */
+int store_dict_new(const void *p, size_t n, store_dict **out);
+void store_dict_free(store_dict *d);
+/* Makes the codec compress with (and accept frames naming) d; NULL for
+ * none. d is borrowed and must outlive the codec's use of it. */
+void store_codec_use_dict(store_codec *c, const store_dict *d);
 
 /* Compresses a document record; *frame and *n view the codec's buffer, valid
  * until its next use. */
