@@ -15,8 +15,7 @@
 #include <string.h>
 #include <threads.h>
 
-static const char *const names[] = {"scalar", "sse42", "avx2", "avx512",
-				    NULL};
+static const char *const names[] = {"scalar", "sse42", "avx2", "avx512", NULL};
 
 const char *const *kern_variant_names(void)
 {
@@ -26,14 +25,20 @@ const char *const *kern_variant_names(void)
 static bool cpu_has(const char *name)
 {
 #if defined(__x86_64__) || defined(__i386__)
+	/* libgcc's CPUID probe also checks XCR0, so AVX/AVX-512 bits are only
+	 * reported when the OS saves the YMM/ZMM state. */
 	__builtin_cpu_init();
+	bool sse42 = __builtin_cpu_supports("sse4.2") &&
+	             __builtin_cpu_supports("popcnt");
+	bool avx2 = sse42 && __builtin_cpu_supports("avx2") &&
+	            __builtin_cpu_supports("fma") &&
+	            __builtin_cpu_supports("f16c");
 	if (!strcmp(name, "sse42"))
-		return __builtin_cpu_supports("sse4.2");
+		return sse42;
 	if (!strcmp(name, "avx2"))
-		return __builtin_cpu_supports("avx2") &&
-		       __builtin_cpu_supports("fma");
+		return avx2;
 	if (!strcmp(name, "avx512"))
-		return __builtin_cpu_supports("avx512f") &&
+		return avx2 && __builtin_cpu_supports("avx512f") &&
 		       __builtin_cpu_supports("avx512bw") &&
 		       __builtin_cpu_supports("avx512vl") &&
 		       __builtin_cpu_supports("avx512vnni");

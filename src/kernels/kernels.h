@@ -13,8 +13,11 @@
 #ifndef SL_KERNELS_H
 #define SL_KERNELS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "common/common.h"
 
 typedef struct kern_ops {
 	const char *name;
@@ -47,5 +50,61 @@ extern const kern_ops kern_scalar_ops;
 /* IEEE binary16 <-> binary32, round-to-nearest-even; NaN/Inf preserved. */
 float kern_f16_to_f32(uint16_t h);
 uint16_t kern_f32_to_f16(float f);
+
+/*
+ * Checking a variant against the scalar reference (selfcheck.c), shared by
+ * semlite_kernels_selfcheck() and the unit tests so the tolerances live in
+ * one place.
+ *
+ * Tolerances (u = 2^-24, the float unit roundoff; g(m) = m*u / (1 - m*u)):
+ * - dot_f32, l2sq_f32, dot_f16_f32: |got - ref| <= g(n + 4) * S +
+ *   (n + 1) * 2^-148, where S = sum |a[i]*b[i]| (or sum (a[i]-b[i])^2) in
+ *   double. Any order of n float additions of correctly rounded (or fused)
+ *   products is within g(n) * S of the exact sum (Higham, Accuracy and
+ *   Stability, 2nd ed., eq. 4.4); the +4 covers the rounding of a-b and of
+ *   the reference to float; the absolute term covers products that
+ *   underflow into subnormals (half a subnormal ulp each).
+ * - cos_f32: |got - ref| <= 2 * g(n + 4) + 8u absolute, since the dot's
+ *   error is at most g * |a| |b| (Cauchy-Schwarz) and each norm's relative
+ *   error at most g; it assumes the squares neither overflow nor underflow.
+ * - dot_i8, hamming: exact.
+ * - exact cases (small integers, every partial sum below 2^24): every
+ *   float kernel, cos included, must equal the reference bit for bit —
+ *   this is what catches a dropped or repeated element, which the error
+ *   bounds above could hide.
+ * - a reference that is NaN must give NaN; an infinite one the same Inf.
+ */
+typedef struct kern_case {
+	const float *fa, *fb;   /* n floats each */
+	const int8_t *ia, *ib;  /* n int8 each */
+	const uint16_t *ha;     /* n halves (paired with fb) */
+	const uint8_t *ba, *bb; /* n bytes each (hamming) */
+	size_t n;
+	bool exact;    /* float inputs are small integers */
+	bool skip_cos; /* inputs outside cos's tolerance model */
+} kern_case;
+
+/* Mutable buffers of n elements that kern_case_fill() writes. */
+typedef struct kern_bufs {
+	float *fa, *fb;
+	int8_t *ia, *ib;
+	uint16_t *ha;
+	uint8_t *ba, *bb;
+} kern_bufs;
+
+/*
+ * Fills n elements of each buffer from r: floats uniform in [-1, 1) (or
+ * integers in [-8, 8] when exact), int8 over the full range -128..127,
+ * halves encoded from floats in [-2, 2) (integers in [-8, 8] when exact),
+ * bytes uniform. Returns the matching case.
+ */
+kern_case kern_case_fill(const kern_bufs *buf, size_t n, bool exact, sl_rng *r);
+
+/*
+ * Runs every kernel of v on c and compares with kern_scalar_ops within the
+ * tolerances above. Returns SEMLITE_OK, or SEMLITE_INTERNAL with a message
+ * (variant, kernel, n, got, reference, tolerance) recorded by sl_err().
+ */
+int kern_check_case(const kern_ops *v, const kern_case *c);
 
 #endif /* SL_KERNELS_H */

@@ -68,13 +68,13 @@ static uint64_t hamming(const uint8_t *a, const uint8_t *b, size_t nbytes)
 }
 
 const kern_ops kern_scalar_ops = {
-	.name = "scalar",
-	.dot_f32 = dot_f32,
-	.l2sq_f32 = l2sq_f32,
-	.cos_f32 = cos_f32,
-	.dot_i8 = dot_i8,
-	.dot_f16_f32 = dot_f16_f32,
-	.hamming = hamming,
+    .name = "scalar",
+    .dot_f32 = dot_f32,
+    .l2sq_f32 = l2sq_f32,
+    .cos_f32 = cos_f32,
+    .dot_i8 = dot_i8,
+    .dot_f16_f32 = dot_f16_f32,
+    .hamming = hamming,
 };
 
 float kern_f16_to_f32(uint16_t h)
@@ -93,7 +93,8 @@ float kern_f16_to_f32(uint16_t h)
 				man <<= 1;
 			} while (!(man & 0x400));
 			man &= 0x3ff;
-			bits = sign | (uint32_t)(127 - 15 - e) << 23 | man << 13;
+			bits =
+			    sign | (uint32_t)(127 - 15 - e) << 23 | man << 13;
 		}
 	} else if (exp == 31) {
 		bits = sign | 0x7f800000u | man << 13;

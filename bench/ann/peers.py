@@ -1,0 +1,116 @@
+"""hnswlib and FAISS IndexHNSWFlat on the same fvecs files as bench_ann.
+
+Run with Debian's /usr/bin/python3 (python3-hnswlib, python3-faiss).
+One thread (OMP_NUM_THREADS=1, num_threads=1); queries are passed as one
+batch so the peers' loops run in C++ without per-query Python overhead. Prints the same fields as
+bench_ann: build time, bytes of hnswlib's saved index, recall@10 and
+queries/s for ef in 16..512, time from load to the first answered query.
+
+usage: peers.py BASE QUERY GT l2|cos M EFC SEED WORKDIR
+"""
+import os
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+import numpy as np  # noqa: E402
+import hnswlib  # noqa: E402
+import faiss  # noqa: E402
+
+K = 10
+EFS = [16, 32, 64, 128, 256, 512]
+
+
+def read_vecs(path, dtype):
+    raw = np.fromfile(path, dtype=np.int32)
+    d = raw[0]
+    return raw.reshape(-1, d + 1)[:, 1:].view(dtype).copy()
+
+
+def recall(found, gt):
+    hits = sum(len(set(found[i][:K]) & set(gt[i][:K])) for i in range(len(gt)))
+    return hits / (len(gt) * K)
+
+
+def timed_queries(fn, q, min_s=1.0):
+    fn(q)  # warm-up
+    reps, t = 0, 0.0
+    t0 = time.perf_counter()
+    while t < min_s:
+        fn(q)
+        reps += 1
+        t = time.perf_counter() - t0
+    return len(q) * reps / t
+
+
+def run_hnswlib(x, q, gt, metric, m, efc, seed, workdir):
+    space = "l2" if metric == "l2" else "cosine"
+    idx = hnswlib.Index(space=space, dim=x.shape[1])
+    t0 = time.perf_counter()
+    idx.init_index(max_elements=len(x), M=m, ef_construction=efc,
+                   random_seed=seed)
+    idx.set_num_threads(1)
+    idx.add_items(x, np.arange(len(x)), num_threads=1)
+    build = time.perf_counter() - t0
+    path = os.path.join(workdir, "hnswlib.bin")
+    idx.save_index(path)
+    print(f"hnswlib  n={len(x)} dim={x.shape[1]} M={m} efc={efc} "
+          f"build_s={build:.2f} disk_bytes={os.path.getsize(path)}")
+    for ef in EFS:
+        idx.set_ef(ef)
+        labels, _ = idx.knn_query(q, k=K, num_threads=1)
+        qps = timed_queries(
+            lambda v: idx.knn_query(v, k=K, num_threads=1), q)
+        print(f"hnswlib  ef={ef} recall@10={recall(labels, gt):.4f} "
+              f"qps={qps:.0f}")
+    del idx
+    t0 = time.perf_counter()
+    idx = hnswlib.Index(space=space, dim=x.shape[1])
+    idx.load_index(path, max_elements=len(x))
+    idx.set_ef(64)
+    idx.knn_query(q[:1], k=K, num_threads=1)
+    print(f"hnswlib  open_to_first_answer_ms="
+          f"{(time.perf_counter() - t0) * 1000:.1f}")
+
+
+def run_faiss(x, q, gt, metric, m, efc, workdir):
+    faiss.omp_set_num_threads(1)
+    if metric == "l2":
+        idx = faiss.IndexHNSWFlat(x.shape[1], m)
+    else:
+        idx = faiss.IndexHNSWFlat(x.shape[1], m, faiss.METRIC_INNER_PRODUCT)
+        x = x / np.linalg.norm(x, axis=1, keepdims=True)
+        q = q / np.linalg.norm(q, axis=1, keepdims=True)
+    idx.hnsw.efConstruction = efc
+    t0 = time.perf_counter()
+    idx.add(x)
+    build = time.perf_counter() - t0
+    path = os.path.join(workdir, "faiss.bin")
+    faiss.write_index(idx, path)
+    print(f"faiss    n={len(x)} dim={x.shape[1]} M={m} efc={efc} "
+          f"build_s={build:.2f} disk_bytes={os.path.getsize(path)}")
+    for ef in EFS:
+        idx.hnsw.efSearch = ef
+        _, labels = idx.search(q, K)
+        qps = timed_queries(lambda v: idx.search(v, K), q)
+        print(f"faiss    ef={ef} recall@10={recall(labels, gt):.4f} "
+              f"qps={qps:.0f}")
+    t0 = time.perf_counter()
+    idx2 = faiss.read_index(path)
+    idx2.hnsw.efSearch = 64
+    idx2.search(q[:1], K)
+    print(f"faiss    open_to_first_answer_ms="
+          f"{(time.perf_counter() - t0) * 1000:.1f}")
+
+
+def main():
+    base, query, gtp, metric, m, efc, seed, workdir = sys.argv[1:9]
+    x = read_vecs(base, np.float32)
+    q = read_vecs(query, np.float32)
+    gt = read_vecs(gtp, np.int32)
+    run_hnswlib(x, q, gt, metric, int(m), int(efc), int(seed), workdir)
+    run_faiss(x, q, gt, metric, int(m), int(efc), workdir)
+
+
+if __name__ == "__main__":
+    main()
