@@ -252,6 +252,19 @@ SEMLITE_API int semlite_encoder_token(const semlite_encoder *enc, uint32_t id,
  * ====================================================================== */
 
 /**
+ * Opens the built-in default encoder, semlite-base: a static encoder
+ * (dim and vocabulary in its config) trained by semlite_train() on
+ * public-domain books (Project Gutenberg) and WordNet glosses, linked into
+ * the library, so it needs no file on disk. Databases created without a
+ * model use the same model.
+ * @param out  receives the encoder, or NULL on failure; free it with
+ *             semlite_encoder_free().
+ * @return SEMLITE_OK; SEMLITE_INVALID (out is NULL); SEMLITE_NOMEM.
+ * @note Thread-safe. The encoder may be shared by threads like any other.
+ */
+SEMLITE_API int semlite_encoder_open_default(semlite_encoder **out);
+
+/**
  * Element type of a trained model's embedding table (model.safetensors).
  */
 typedef enum semlite_dtype {
@@ -285,8 +298,11 @@ typedef struct semlite_train_opts {
 	const char *tokenizer; /**< existing WordPiece tokenizer.json, or NULL
 				    to learn a vocabulary */
 	size_t vocab_size;     /**< pieces to learn (32768) */
-	size_t dim;	       /**< output dimension after PCA (256) */
-	size_t train_dim;      /**< skip-gram dimension before PCA (= dim) */
+	size_t dim;	       /**< output dimension (256): PCA of the learned
+				    vectors to min(dim, train_dim); columns
+				    beyond train_dim carry only the random
+				    part (see mix) */
+	size_t train_dim;      /**< skip-gram dimension (= dim) */
 	unsigned epochs;       /**< passes over the corpus (5) */
 	unsigned threads;      /**< training threads (1); > 1 is faster but
 				    not byte-reproducible */
@@ -302,10 +318,10 @@ typedef struct semlite_train_opts {
 				    words (0.85) */
 	double mix;	       /**< share of the learned vector in each row,
 				    the rest a random per-token vector that
-				    keeps exact-word identity (0.5); >= 1:
+				    keeps exact-word identity (0.3); >= 1:
 				    learned vectors only */
 	double mix_k;	       /**< the learned share of a token seen c
-				    times is mix * c / (c + mix_k) (1000);
+				    times is mix * c / (c + mix_k) (100);
 				    < 0: mix for every token */
 	int unit_rows;	       /**< nonzero: L2-normalize vectors before
 				    PCA and weighting */
@@ -320,7 +336,7 @@ typedef struct semlite_train_opts {
 /**
  * Fills opts with the defaults (all fields zero, then defaults applied by
  * semlite_train()).
- * @param opts  must not be NULL.
+ * @param opts  the options to reset; NULL is a no-op.
  */
 SEMLITE_API void semlite_train_opts_init(semlite_train_opts *opts);
 

@@ -50,6 +50,7 @@ done >"$tmp/wordnet.txt"
 
 start=$(date +%s)
 "$bin" train --corpus "$tmp/wordnet.txt" "$gutenberg" --out "$out" \
-	--vocab-size 32768 --dim 256 --epochs 5 --threads 1 --seed 42 \
+	--vocab-size 32768 --dim 256 --train-dim 128 --epochs 3 --threads 1 \
+	--seed 42 \
 	--dtype i8
 echo "build-default-model: $(($(date +%s) - start)) s" >&2

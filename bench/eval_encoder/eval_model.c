@@ -18,7 +18,6 @@
 #include "encoder/train.h"
 
 /* ---- the library's encoder ------------------------------------------ */
-#ifndef EVAL_NO_ENCODER
 
 static void enc_backend(eval_model *m, const char *text, size_t len, float *out)
 {
@@ -50,8 +49,6 @@ static int open_encoder(eval_model *m, const char *dir)
 	m->encode = enc_backend;
 	return 0;
 }
-
-#endif
 
 /* ---- the trainer's tokenizer ----------------------------------------- */
 
@@ -173,21 +170,15 @@ int eval_model_open(eval_model *m, const char *dir, int trainer_tok)
 		}
 		return open_trainer(m, dir);
 	}
-#ifndef EVAL_NO_ENCODER
 	return open_encoder(m, dir);
-#else
-	return 1;
-#endif
 }
 
 void eval_model_close(eval_model *m)
 {
-#ifndef EVAL_NO_ENCODER
 	if (m->encode == enc_backend) {
 		enc_model_free(m->impl);
 		return;
 	}
-#endif
 	if (m->impl) {
 		tt_model *t = m->impl;
 		train_map_free(&t->vocab);

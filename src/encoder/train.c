@@ -1,5 +1,6 @@
 /*
- * train.c — semlite_train(): corpus -> words -> vocabulary -> token stream
+ * train.c — train_run() (semlite_train's body): corpus -> words -> vocabulary
+ * -> token stream
  * -> skip-gram vectors -> SIF/PCA table -> Model2Vec files.
  *
  * The corpus is read once. Each paragraph is pre-tokenized into words,
@@ -170,8 +171,8 @@ static void apply_defaults(const semlite_train_opts *in, semlite_train_opts *o)
 	o->sif_a = o->sif_a != 0 ? o->sif_a : 1e-3;
 	o->n_common = o->keep_common ? 0 : o->n_common ? o->n_common : 1;
 	o->word_frac = o->word_frac > 0 ? o->word_frac : 0.85;
-	o->mix = o->mix > 0 ? o->mix : 0.5;
-	o->mix_k = o->mix_k != 0 ? o->mix_k : 1000;
+	o->mix = o->mix > 0 ? o->mix : 0.3;
+	o->mix_k = o->mix_k != 0 ? o->mix_k : 100;
 }
 
 static int check_opts(const semlite_train_opts *o)
@@ -299,15 +300,8 @@ static int stage_write(const semlite_train_opts *o, train_state *s)
 	return rc;
 }
 
-SEMLITE_API void semlite_train_opts_init(semlite_train_opts *opts)
+int train_run(const semlite_train_opts *in)
 {
-	memset(opts, 0, sizeof *opts);
-}
-
-SEMLITE_API int semlite_train(const semlite_train_opts *in)
-{
-	if (!in)
-		return sl_err(SEMLITE_INVALID, "train: opts is NULL");
 	semlite_train_opts o;
 	apply_defaults(in, &o);
 	int rc = check_opts(&o);

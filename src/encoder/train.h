@@ -16,7 +16,9 @@
  *   train_post.c    SIF weighting, PCA and common-component removal
  *                   (LAPACK), quantization.
  *   train_write.c   tokenizer.json, config.json, model.safetensors.
- *   train.c         semlite_train(): the stages in order, with progress.
+ *   train.c         train_run(): the stages in order, with progress.
+ * The public semlite_train() (api/train_api.c) checks its argument and
+ * calls train_run().
  */
 #ifndef SL_ENCODER_TRAIN_H
 #define SL_ENCODER_TRAIN_H
@@ -200,5 +202,10 @@ int train_write_safetensors(const char *dir, const float *table, size_t vocab,
                             size_t dim, enum train_dtype dt);
 /* Writes a whole file (errors name it). */
 int train_write_file(const char *path, const void *data, size_t len);
+
+/* ---- the whole run ---------------------------------------------------- */
+
+/* semlite_train() for non-NULL opts (see semlite.h). */
+int train_run(const semlite_train_opts *opts);
 
 #endif /* SL_ENCODER_TRAIN_H */

@@ -65,9 +65,11 @@ out:
 	return rc;
 }
 
-/* Centred PCA of the rows with count > 0, projecting every row. */
+/* Centred PCA of the rows with count > 0, projecting every row into the
+ * first out_dim of `stride` columns of out. */
 static int pca(const float *vec, size_t vocab, size_t dim,
-               const uint64_t *counts, size_t out_dim, float *out)
+               const uint64_t *counts, size_t out_dim, size_t stride,
+               float *out)
 {
 	double *mean = sl_calloc(dim, sizeof *mean);
 	double *cov = sl_calloc(dim * dim, sizeof *cov);
@@ -104,7 +106,7 @@ static int pca(const float *vec, size_t vocab, size_t dim,
 			for (size_t k = 0; k < dim; k++)
 				s += (vec[i * dim + k] - mean[k]) *
 				     z[k * out_dim + c];
-			out[i * out_dim + c] = (float)s;
+			out[i * stride + c] = (float)s;
 		}
 out:
 	sl_free(mean);
@@ -234,15 +236,16 @@ int train_post(float *vec, size_t vocab, size_t dim, const uint64_t *counts,
                const uint32_t *toks, size_t ntoks, const train_post_opts *o,
                float **out)
 {
-	size_t od = o->out_dim && o->out_dim < dim ? o->out_dim : dim;
-	float *t = sl_malloc(vocab * od * sizeof *t);
+	size_t od = o->out_dim ? o->out_dim : dim;
+	size_t pd = od < dim ? od : dim;
+	float *t = sl_calloc(vocab * od, sizeof *t);
 	int rc = SEMLITE_OK;
 	*out = NULL;
 	if (!t)
 		return sl_err(SEMLITE_NOMEM, "trainer: out of memory");
 	if (o->unit_rows)
 		unit_rows(vec, vocab, dim);
-	if ((rc = pca(vec, vocab, dim, counts, od, t)))
+	if ((rc = pca(vec, vocab, dim, counts, pd, od, t)))
 		goto out;
 	if (o->mix < 1 &&
 	    (rc = mix_random(t, vocab, od, counts, o->mix, o->mix_k, o->seed)))

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@
 
 #include <zstd.h>
 
+#include "encoder/default_model.h"
+#include "encoder/encoder.h"
 #include "encoder/train.h"
 
 static char tmpdir[256];
@@ -266,7 +269,87 @@ static void test_deterministic(void **state)
 	assert_string_equal(v.keys[TRAIN_UNK], "[UNK]");
 	assert_true(train_map_find(&v, "guitar", 6) >= TRAIN_NSPECIAL);
 	sl_free(json);
+
+	/* the encoder loads the written model, tokenizes exactly as the
+	 * trainer did, and encodes to unit vectors */
+	enc_model *m = NULL;
+	assert_int_equal(enc_model_load_dir(a, &m), SEMLITE_OK);
+	assert_int_equal(enc_dim(m), 16);
+	assert_int_equal(enc_vocab_size(m), v.n);
+	const char *t = "The guitar plays; a dog barks in the cold rain.";
+	uint32_t ids[64], want[64];
+	size_t n = 0, k = 0;
+	assert_int_equal(enc_tokenize(m, t, strlen(t), ids, 64, &n), 0);
+	const char *words[] = {"the", "guitar", "plays", ";",
+	                       "a",   "dog",    "barks", "in",
+	                       "the", "cold",   "rain",  "."};
+	train_buf sc = {0};
+	for (size_t i = 0; i < 12; i++) {
+		uint32_t w[16];
+		size_t nw =
+		    train_wordpiece(&v, words[i], strlen(words[i]), &sc, w, 16);
+		for (size_t j = 0; j < nw; j++)
+			if (w[j] != TRAIN_UNK)
+				want[k++] = w[j];
+	}
+	train_buf_free(&sc);
+	assert_int_equal(n, k);
+	assert_memory_equal(ids, want, n * sizeof *ids);
+	float vec[16];
+	assert_int_equal(enc_encode(m, t, strlen(t), vec), 0);
+	double norm = 0;
+	for (int i = 0; i < 16; i++)
+		norm += (double)vec[i] * vec[i];
+	assert_true(norm > 0.99 && norm < 1.01);
+	enc_model_free(m);
 	train_map_free(&v);
+}
+
+static double cosine(const float *a, const float *b, size_t d)
+{
+	double ab = 0, aa = 0, bb = 0;
+	for (size_t i = 0; i < d; i++) {
+		ab += (double)a[i] * b[i];
+		aa += (double)a[i] * a[i];
+		bb += (double)b[i] * b[i];
+	}
+	return ab / sqrt(aa * bb);
+}
+
+/* The built-in model embeds with no path, and means something. */
+static void test_default_model(void **state)
+{
+	(void)state;
+	semlite_encoder *e = NULL;
+	assert_int_equal(semlite_encoder_open_default(&e), SEMLITE_OK);
+	size_t d = semlite_encoder_dim(e);
+	assert_true(d >= 64 && d <= 1024);
+	const char *s[3] = {"a man is playing a guitar",
+	                    "someone plays an instrument",
+	                    "the stock market fell"};
+	float *v = malloc(3 * d * sizeof *v);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(
+		    semlite_encode(e, s[i], strlen(s[i]), v + (size_t)i * d, d),
+		    SEMLITE_OK);
+	double c01 = cosine(v, v + d, d), c02 = cosine(v, v + 2 * d, d);
+	double c12 = cosine(v + d, v + 2 * d, d);
+	if (!(c01 > c02 && c01 > c12))
+		fail_msg("cos(guitar, instrument) %.3f, cos(guitar, market) "
+		         "%.3f, cos(instrument, market) %.3f",
+		         c01, c02, c12);
+	free(v);
+	semlite_encoder_free(e);
+
+	/* the files a database stores for a default collection */
+	enc_files f;
+	assert_int_equal(enc_default_files(&f), SEMLITE_OK);
+	assert_true(f.safetensors_len > 1000 && f.tokenizer_len > 1000);
+	enc_model *m = NULL;
+	assert_int_equal(enc_model_load_files(&f, &m), SEMLITE_OK);
+	assert_int_equal(enc_dim(m), d);
+	enc_model_free(m);
+	enc_files_free(&f);
 }
 
 static void test_bad_opts(void **state)
@@ -287,6 +370,7 @@ static void test_bad_opts(void **state)
 	assert_non_null(strstr(semlite_errmsg(), "empty"));
 	o.dim = 512;
 	o.train_dim = 256;
+	o.mix = 1; /* learned vectors only: cannot widen them */
 	assert_int_equal(semlite_train(&o), SEMLITE_INVALID);
 }
 
@@ -302,6 +386,7 @@ int main(void)
 	    cmocka_unit_test(test_wordpiece),
 	    cmocka_unit_test(test_deterministic),
 	    cmocka_unit_test(test_bad_opts),
+	    cmocka_unit_test(test_default_model),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	char cmd[300];
