@@ -185,10 +185,11 @@ static int check_opts(const semlite_train_opts *o)
 		return sl_err(SEMLITE_INVALID,
 		              "train: vocab_size %zu: must be 64..4194304",
 		              o->vocab_size);
-	if (o->dim > o->train_dim || o->train_dim > 4096)
+	if (o->dim > 4096 || o->train_dim > 4096 ||
+	    (o->dim > o->train_dim && o->mix >= 1))
 		return sl_err(SEMLITE_INVALID,
-		              "train: dim %zu / train_dim %zu: need dim <= "
-		              "train_dim <= 4096",
+		              "train: dim %zu / train_dim %zu: need both <= "
+		              "4096, and dim <= train_dim unless mix < 1",
 		              o->dim, o->train_dim);
 	if (o->threads > 256 || o->window > 64 || o->negative > 64 ||
 	    o->epochs > 1000 || o->word_frac > 1 || o->n_common > o->dim ||

@@ -168,7 +168,8 @@ int train_sgns(const uint32_t *toks, size_t ntoks, const uint64_t *counts,
 /* ---- post-processing ------------------------------------------------- */
 
 typedef struct train_post_opts {
-	size_t out_dim;    /* PCA target (<= dim); == dim keeps all */
+	size_t out_dim;    /* output columns: PCA to min(out_dim, dim); the
+	                      columns beyond dim hold only the random part */
 	double sif_a;      /* SIF a; weight = a / (a + p(w)); <= 0: none */
 	bool unit_rows;    /* L2-normalize rows before weighting */
 	unsigned n_common; /* principal components of sentence means removed */
