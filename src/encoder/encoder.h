@@ -66,10 +66,22 @@ size_t enc_vocab_size(const enc_model *m);
  * limit, or more to see everything, e.g. for training). *n gets the
  * count written. Invalid UTF-8 never fails: see the tokenizer's notes. */
 int enc_tokenize(const enc_model *m, const char *text, size_t len,
-		 uint32_t *ids, size_t cap, size_t *n);
+                 uint32_t *ids, size_t cap, size_t *n);
 
 /* Encodes one text into out[enc_dim(m)]. A text with no known tokens gives
  * the zero vector. */
 int enc_encode(const enc_model *m, const char *text, size_t len, float *out);
+
+/* The number of characters tokenization keeps for a limit of `cap` ids:
+ * cap * median token length (the reference's character truncation). */
+size_t enc_max_chars(const enc_model *m, size_t cap);
+
+/* Pools ids into out[enc_dim(m)] (mean, then L2 when the model says so).
+ * Every id must come from enc_tokenize on the same model. */
+void enc_pool(const enc_model *m, const uint32_t *ids, size_t n, float *out);
+
+/* The text of token `id` (not NUL-terminated; *len gets its length), or
+ * NULL when the vocabulary has no such id. Valid while m lives. */
+const char *enc_token_text(const enc_model *m, uint32_t id, size_t *len);
 
 #endif /* SL_ENCODER_H */
