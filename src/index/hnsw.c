@@ -514,6 +514,9 @@ int hnsw_link(const hnsw_ctx *c, hnsw_scratch *sc, uint32_t id, int lvl,
 		rc = query_fit(sc, c->p.dim);
 	if (rc)
 		return rc;
+	if (!q.q)
+		return sl_err(SEMLITE_INTERNAL, "hnsw: node %u has no code",
+		              id);
 	/* the new node's code is used across puts, which may move the
 	 * store's pages (LMDB spills dirty pages in large transactions) */
 	memcpy(sc->qcode, q.q, c->p.dim);

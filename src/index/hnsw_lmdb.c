@@ -86,7 +86,7 @@ static int links_get(hnsw_lmdb *s, uint32_t id, int level, MDB_val *v)
 	uint8_t k[LINK_KEY];
 	link_key(k, s->coll, id, level);
 	MDB_val key = {LINK_KEY, k};
-	int rc = mdb_cursor_get(s->links, &key, v, MDB_SET_KEY);
+	int rc = mdb_cursor_get(s->links, &key, v, MDB_SET);
 	if (rc == MDB_NOTFOUND)
 		return SEMLITE_NOTFOUND;
 	return rc ? store_rc(rc, "hnsw: reading links") : SEMLITE_OK;
@@ -227,10 +227,21 @@ static int lm_get_codes(void *ctx, const uint32_t *ids, uint32_t n,
 {
 	hnsw_lmdb *s = ctx;
 	uint8_t k[8];
-	MDB_val key = {8, k}, v;
+	MDB_val key, v;
 	for (uint32_t i = 0; i < n; i++) {
+		/* MDB_SET leaves key alone (MDB_SET_KEY would point it into
+		 * the map, and the next lookup would search that key) */
 		store_key_id(k, s->coll, ids[i]);
-		int rc = mdb_cursor_get(s->codes, &key, &v, MDB_SET_KEY);
+		key.mv_size = 8;
+		key.mv_data = k;
+		int rc = mdb_cursor_get(s->codes, &key, &v, MDB_SET);
+		if (rc == MDB_NOTFOUND && s->tomb &&
+		    roaring_bitmap_contains(s->tomb, ids[i])) {
+			/* deleted documents lose their vectors at once;
+			 * the graph walks around them (hnsw.h) */
+			out[i] = (hnsw_code){NULL, 0, 0};
+			continue;
+		}
 		if (rc == MDB_NOTFOUND)
 			return sl_err(SEMLITE_CORRUPT,
 			              "codes: node %u has no code", ids[i]);
