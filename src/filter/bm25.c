@@ -142,6 +142,7 @@ out:
 typedef struct kw_slot {
 	char *term; /* NULL = empty */
 	uint32_t len;
+	bool dirty; /* changed since attach/flush (write-back mode) */
 	filt_post post;
 } kw_slot;
 
@@ -149,6 +150,8 @@ struct filt_kwmem {
 	kw_slot *slots;
 	size_t cap, used;
 	filt_kw_stats stats;
+	bool attached; /* write-back cache over `store` */
+	filt_kw_store store;
 };
 
 static uint64_t hash_term(const char *s, size_t n)
@@ -212,24 +215,54 @@ static int grow(filt_kwmem *m)
 	return SEMLITE_OK;
 }
 
+/* The slot of a term, created (and, in write-back mode, loaded from the
+ * store) on first use. *out is NULL when create is false and the term is
+ * unknown. */
+static int term_slot(filt_kwmem *m, const char *t, size_t n, bool create,
+                     kw_slot **out)
+{
+	*out = NULL;
+	if ((m->used + 1) * 4 > m->cap * 3 && grow(m))
+		return SEMLITE_NOMEM;
+	kw_slot *s = find_slot(m->slots, m->cap, t, n);
+	if (s->term) {
+		*out = s;
+		return SEMLITE_OK;
+	}
+	if (!create && !m->attached)
+		return SEMLITE_OK;
+	const void *v = NULL;
+	size_t vl = 0;
+	int rc = SEMLITE_OK;
+	if (m->attached) {
+		rc = m->store.get(m->store.ctx, t, n, &v, &vl);
+		if (rc == SEMLITE_NOTFOUND)
+			rc = SEMLITE_OK, vl = 0;
+		if (rc)
+			return rc;
+	}
+	s->term = sl_strndup(t, n);
+	if (!s->term)
+		return sl_err(SEMLITE_NOMEM, "keyword index: out of memory");
+	s->len = (uint32_t)n;
+	m->used++;
+	if (vl)
+		rc = filt_post_decode(v, vl, &s->post, s->term);
+	*out = s;
+	return rc;
+}
+
 int filt_kwmem_add(filt_kwmem *m, uint32_t id, const filt_kw_bag *bag)
 {
 	for (size_t i = 0; i < bag->n; i++) {
 		const filt_kw_term *t = &bag->terms[i];
-		if ((m->used + 1) * 4 > m->cap * 3 && grow(m))
-			return SEMLITE_NOMEM;
-		kw_slot *s = find_slot(m->slots, m->cap, t->term, t->len);
-		if (!s->term) {
-			s->term = sl_strndup(t->term, t->len);
-			if (!s->term)
-				return sl_err(SEMLITE_NOMEM,
-				              "keyword index: out of memory");
-			s->len = t->len;
-			m->used++;
-		}
-		int rc = filt_post_put(&s->post, id, t->tf, bag->doc_len);
+		kw_slot *s;
+		int rc = term_slot(m, t->term, t->len, true, &s);
+		if (!rc)
+			rc = filt_post_put(&s->post, id, t->tf, bag->doc_len);
 		if (rc)
 			return rc;
+		s->dirty = true;
 	}
 	m->stats.n_docs++;
 	m->stats.total_len += bag->doc_len;
@@ -239,10 +272,13 @@ int filt_kwmem_add(filt_kwmem *m, uint32_t id, const filt_kw_bag *bag)
 int filt_kwmem_remove(filt_kwmem *m, uint32_t id, const filt_kw_bag *bag)
 {
 	for (size_t i = 0; i < bag->n; i++) {
-		kw_slot *s = find_slot(m->slots, m->cap, bag->terms[i].term,
-		                       bag->terms[i].len);
-		if (s->term)
-			filt_post_del(&s->post, id);
+		kw_slot *s;
+		int rc = term_slot(m, bag->terms[i].term, bag->terms[i].len,
+		                   false, &s);
+		if (rc)
+			return rc;
+		if (s && filt_post_del(&s->post, id))
+			s->dirty = true;
 	}
 	if (m->stats.n_docs)
 		m->stats.n_docs--;
@@ -286,4 +322,121 @@ int filt_kwmem_each(const filt_kwmem *m,
 			return rc;
 	}
 	return SEMLITE_OK;
+}
+
+/* ---- write-back over a store ------------------------------------------------
+ */
+
+int filt_kwmem_attach(filt_kwmem *m, const filt_kw_store *st)
+{
+	const void *v;
+	size_t vl;
+	m->store = *st;
+	m->attached = true;
+	memset(&m->stats, 0, sizeof m->stats);
+	int rc = st->get(st->ctx, "", 0, &v, &vl);
+	if (rc == SEMLITE_NOTFOUND)
+		return SEMLITE_OK;
+	if (!rc)
+		rc = filt_stats_decode(v, vl, &m->stats);
+	return rc;
+}
+
+static int flush_slot(filt_kwmem *m, kw_slot *s)
+{
+	if (!s->post.n) {
+		int rc = m->store.del(m->store.ctx, s->term, s->len);
+		return rc == SEMLITE_NOTFOUND ? SEMLITE_OK : rc;
+	}
+	uint8_t *buf;
+	size_t n;
+	int rc = filt_post_encode(&s->post, &buf, &n);
+	if (rc)
+		return rc;
+	rc = m->store.put(m->store.ctx, s->term, s->len, buf, n);
+	sl_free(buf);
+	return rc;
+}
+
+int filt_kwmem_flush(filt_kwmem *m)
+{
+	if (!m->attached)
+		return sl_err(SEMLITE_MISUSE,
+		              "keyword index: no store attached");
+	for (size_t i = 0; i < m->cap; i++) {
+		kw_slot *s = &m->slots[i];
+		if (!s->term || !s->dirty)
+			continue;
+		int rc = flush_slot(m, s);
+		if (rc)
+			return rc;
+		s->dirty = false;
+	}
+	uint8_t st[FILT_STATS_BYTES];
+	filt_stats_encode(&m->stats, st);
+	return m->store.put(m->store.ctx, "", 0, st, sizeof st);
+}
+
+void filt_kwmem_reset(filt_kwmem *m)
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		sl_free(m->slots[i].term);
+		filt_post_clear(&m->slots[i].post);
+		memset(&m->slots[i], 0, sizeof m->slots[i]);
+	}
+	m->used = 0;
+	m->attached = false;
+	memset(&m->stats, 0, sizeof m->stats);
+}
+
+/* ---- reading stored postings
+ * -------------------------------------------------- */
+
+int filt_kw_reader_stats(filt_kw_reader *r, filt_kw_stats *out)
+{
+	const void *v;
+	size_t vl;
+	memset(out, 0, sizeof *out);
+	int rc = r->store.get(r->store.ctx, "", 0, &v, &vl);
+	if (rc == SEMLITE_NOTFOUND)
+		return SEMLITE_OK;
+	return rc ? rc : filt_stats_decode(v, vl, out);
+}
+
+int filt_kw_reader_lookup(void *ctx, size_t slot, const char *term, size_t len,
+                          const filt_post **out)
+{
+	filt_kw_reader *r = ctx;
+	const void *v;
+	size_t vl;
+	*out = NULL;
+	if (slot >= r->nslots) {
+		size_t n = slot + 8;
+		filt_post *p = sl_realloc(r->slots, n * sizeof *p);
+		if (!p)
+			return sl_err(SEMLITE_NOMEM, "bm25: out of memory");
+		memset(p + r->nslots, 0, (n - r->nslots) * sizeof *p);
+		r->slots = p;
+		r->nslots = n;
+	}
+	int rc = r->store.get(r->store.ctx, term, len, &v, &vl);
+	if (rc)
+		return rc;
+	char name[FILT_KW_MAX_TERM + 1];
+	size_t nl = len < FILT_KW_MAX_TERM ? len : FILT_KW_MAX_TERM;
+	memcpy(name, term, nl);
+	name[nl] = '\0';
+	rc = filt_post_decode(v, vl, &r->slots[slot], name);
+	if (!rc)
+		*out = &r->slots[slot];
+	return rc;
+}
+
+void filt_kw_reader_clear(filt_kw_reader *r)
+{
+	for (size_t i = 0; i < r->nslots; i++)
+		filt_post_clear(&r->slots[i]);
+	sl_free(r->slots);
+	r->slots = NULL;
+	r->nslots = 0;
 }

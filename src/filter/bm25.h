@@ -75,4 +75,51 @@ int filt_kwmem_each(const filt_kwmem *m,
                               const filt_post *p),
                     void *ctx);
 
+/* ---- persistent postings ------------------------------------------------
+ * A key-value view of one collection's stored postings (the storage layer
+ * implements it over the LMDB `postings` sub-database inside a
+ * transaction). The record of a term is stored under the term's bytes;
+ * the statistics record (filt_stats_encode) under the empty term (len 0).
+ */
+typedef struct filt_kw_store {
+	void *ctx;
+	/* *val, *vlen view the stored bytes (valid until the next put/del);
+	 * SEMLITE_NOTFOUND when absent. */
+	int (*get)(void *ctx, const char *term, size_t len, const void **val,
+	           size_t *vlen);
+	int (*put)(void *ctx, const char *term, size_t len, const void *val,
+	           size_t vlen);
+	int (*del)(void *ctx, const char *term, size_t len);
+} filt_kw_store;
+
+/* Makes m a write-back cache over s: from now on filt_kwmem_add/remove
+ * first load each term's stored record (once), and the statistics are
+ * loaded now. Call on an empty filt_kwmem. s is copied; its ctx must
+ * outlive the use. */
+int filt_kwmem_attach(filt_kwmem *m, const filt_kw_store *s);
+
+/* Writes every term changed since attach (or the last flush) and the
+ * statistics through the attached store: a term left without documents is
+ * deleted. Returns SEMLITE_MISUSE when nothing is attached. */
+int filt_kwmem_flush(filt_kwmem *m);
+
+/* Drops every cached term and detaches (m is empty again). */
+void filt_kwmem_reset(filt_kwmem *m);
+
+/* Reads stored postings for BM25: a filt_bm25_lookup_fn context that
+ * decodes each query term's record from a store into its own slot. */
+typedef struct filt_kw_reader {
+	filt_kw_store store;
+	filt_post *slots;
+	size_t nslots;
+} filt_kw_reader;
+
+/* Loads the statistics record (all zero when absent). */
+int filt_kw_reader_stats(filt_kw_reader *r, filt_kw_stats *out);
+/* The lookup function (ctx = the filt_kw_reader). */
+int filt_kw_reader_lookup(void *ctx, size_t slot, const char *term, size_t len,
+                          const filt_post **out);
+/* Frees the slots (the reader may be reused). */
+void filt_kw_reader_clear(filt_kw_reader *r);
+
 #endif /* SL_FILTER_BM25_H */

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -223,12 +224,173 @@ static void test_grow_and_each(void **state)
 	filt_kw_free(kw);
 }
 
+/* A tiny key-value store standing in for the LMDB sub-database. */
+typedef struct kv {
+	char key[NDOC][80];
+	size_t klen[NDOC];
+	uint8_t *val[NDOC];
+	size_t vlen[NDOC];
+	size_t n;
+	int puts, fail_put; /* fail_put > 0: that put fails with NOMEM */
+} kv;
+
+static long kv_find(kv *s, const char *k, size_t kl)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->klen[i] == kl && !memcmp(s->key[i], k, kl))
+			return (long)i;
+	return -1;
+}
+
+static int kv_get(void *ctx, const char *k, size_t kl, const void **v,
+                  size_t *vl)
+{
+	kv *s = ctx;
+	long i = kv_find(s, k, kl);
+	if (i < 0)
+		return SEMLITE_NOTFOUND;
+	*v = s->val[i];
+	*vl = s->vlen[i];
+	return SEMLITE_OK;
+}
+
+static int kv_put(void *ctx, const char *k, size_t kl, const void *v, size_t vl)
+{
+	kv *s = ctx;
+	if (++s->puts == s->fail_put)
+		return SEMLITE_NOMEM;
+	long i = kv_find(s, k, kl);
+	if (i < 0) {
+		assert_true(s->n < NDOC && kl < 80);
+		i = (long)s->n++;
+		memcpy(s->key[i], k, kl);
+		s->klen[i] = kl;
+		s->val[i] = NULL;
+	}
+	free(s->val[i]);
+	s->val[i] = malloc(vl);
+	memcpy(s->val[i], v, vl);
+	s->vlen[i] = vl;
+	return SEMLITE_OK;
+}
+
+static int kv_del(void *ctx, const char *k, size_t kl)
+{
+	kv *s = ctx;
+	long i = kv_find(s, k, kl);
+	if (i < 0)
+		return SEMLITE_NOTFOUND;
+	free(s->val[i]);
+	s->n--;
+	memmove(s->key[i], s->key[s->n], sizeof s->key[0]);
+	s->klen[i] = s->klen[s->n];
+	s->val[i] = s->val[s->n];
+	s->vlen[i] = s->vlen[s->n];
+	return SEMLITE_OK;
+}
+
+static void add_docs(filt_kw *kw, filt_kwmem *m, int from, int to, bool rm)
+{
+	filt_kw_bag b = {0};
+	for (int d = from; d < to; d++) {
+		assert_int_equal(
+		    filt_kw_bag_build(kw, docs[d], strlen(docs[d]), &b),
+		    SEMLITE_OK);
+		if (rm)
+			assert_int_equal(filt_kwmem_remove(m, (uint32_t)d, &b),
+			                 SEMLITE_OK);
+		else
+			assert_int_equal(filt_kwmem_add(m, (uint32_t)d, &b),
+			                 SEMLITE_OK);
+	}
+	filt_kw_bag_clear(&b);
+}
+
+static void test_write_back(void **state)
+{
+	(void)state;
+	static kv store;
+	memset(&store, 0, sizeof store);
+	filt_kw_store st = {&store, kv_get, kv_put, kv_del};
+	sl_rng r;
+	sl_rng_seed(&r, 12);
+	make_docs(&r);
+	filt_kw *kw = NULL;
+	filt_kwmem *w = NULL, *ref = NULL;
+	assert_int_equal(filt_kw_new(NULL, &kw), SEMLITE_OK);
+	/* two "transactions": add 0..200; then remove 0..50, add 200..300 */
+	assert_int_equal(filt_kwmem_new(&w), SEMLITE_OK);
+	assert_int_equal(filt_kwmem_attach(w, &st), SEMLITE_OK);
+	add_docs(kw, w, 0, 200, false);
+	assert_int_equal(filt_kwmem_flush(w), SEMLITE_OK);
+	filt_kwmem_reset(w);
+	assert_int_equal(filt_kwmem_flush(w), SEMLITE_MISUSE);
+	assert_int_equal(filt_kwmem_attach(w, &st), SEMLITE_OK);
+	assert_int_equal(filt_kwmem_stats(w)->n_docs, 200);
+	add_docs(kw, w, 0, 50, true);
+	add_docs(kw, w, 200, NDOC, false);
+	assert_int_equal(filt_kwmem_flush(w), SEMLITE_OK);
+	/* the reference: the same final documents, built in memory */
+	assert_int_equal(filt_kwmem_new(&ref), SEMLITE_OK);
+	add_docs(kw, ref, 50, NDOC, false);
+	filt_kw_reader rd = {st, NULL, 0};
+	filt_kw_stats rs;
+	assert_int_equal(filt_kw_reader_stats(&rd, &rs), SEMLITE_OK);
+	assert_int_equal(rs.n_docs, filt_kwmem_stats(ref)->n_docs);
+	assert_int_equal(rs.total_len, filt_kwmem_stats(ref)->total_len);
+	const char *qs[] = {"sigma kappa", "alpha", "zeta theta lambda"};
+	for (int q = 0; q < 3; q++) {
+		filt_hit a[20], b[20];
+		size_t na, nb;
+		size_t ql = strlen(qs[q]);
+		assert_int_equal(filt_bm25_search(kw, qs[q], ql, &rs, NULL,
+		                                  filt_kw_reader_lookup, &rd,
+		                                  NULL, 20, a, &na),
+		                 SEMLITE_OK);
+		assert_int_equal(
+		    filt_bm25_search(kw, qs[q], ql, filt_kwmem_stats(ref), NULL,
+		                     filt_kwmem_lookup, ref, NULL, 20, b, &nb),
+		    SEMLITE_OK);
+		assert_int_equal(na, nb);
+		for (size_t i = 0; i < na; i++) {
+			assert_int_equal(a[i].id, b[i].id);
+			assert_true(a[i].score == b[i].score);
+			assert_true(a[i].id >= 50);
+		}
+	}
+	/* a failing put surfaces */
+	filt_kwmem_reset(w);
+	assert_int_equal(filt_kwmem_attach(w, &st), SEMLITE_OK);
+	add_docs(kw, w, 0, 1, false);
+	store.fail_put = store.puts + 1;
+	assert_int_equal(filt_kwmem_flush(w), SEMLITE_NOMEM);
+	/* a corrupt stored record is reported when touched */
+	long i = kv_find(&store, "sigma", 5);
+	if (i >= 0) {
+		store.val[i][store.vlen[i] / 2] ^= 0x40;
+		filt_kwmem_reset(w);
+		assert_int_equal(filt_kwmem_attach(w, &st), SEMLITE_OK);
+		filt_kw_bag b = {0};
+		assert_int_equal(filt_kw_bag_build(kw, "sigma", 5, &b),
+		                 SEMLITE_OK);
+		assert_int_equal(filt_kwmem_add(w, 999, &b), SEMLITE_CORRUPT);
+		filt_kw_bag_clear(&b);
+	}
+	filt_kw_reader_clear(&rd);
+	for (size_t j = 0; j < store.n; j++)
+		free(store.val[j]);
+	filt_kwmem_free(w);
+	filt_kwmem_free(ref);
+	filt_kw_free(kw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_against_oracle),
 	    cmocka_unit_test(test_small_and_edges),
 	    cmocka_unit_test(test_grow_and_each),
+	    cmocka_unit_test(test_write_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
