@@ -255,13 +255,342 @@ SEMLITE_API int semlite_encoder_token(const semlite_encoder *enc, uint32_t id,
  * Databases and collections
  * ====================================================================== */
 
-/* (declared by the storage module) */
+/*
+ * A database is one file plus its lock file (`x.semlite`, `x.semlite-lock`)
+ * holding named collections. A collection is a set of documents, each with
+ * a caller-chosen external string id, its text, optional metadata (a JSON
+ * object) and a vector: encoded from the text by the collection's model,
+ * or given directly for vector-only collections. The collection's model is
+ * stored inside the database, so queries are always encoded by exactly the
+ * model that encoded the documents.
+ *
+ * Concurrency: one writer and any number of readers, across threads and
+ * processes. Readers see the last committed snapshot and never block. A
+ * semlite_db and its semlite_collection handles may be shared by threads;
+ * a semlite_txn belongs to the thread that began it, and one thread may
+ * hold at most one write transaction at a time.
+ */
+
+/** An open database. Shareable by threads. */
+typedef struct semlite_db semlite_db;
+/** An open collection of a database. Shareable by threads. */
+typedef struct semlite_collection semlite_collection;
+/** A write transaction. Belongs to the thread that began it. */
+typedef struct semlite_txn semlite_txn;
+
+/** Flags of semlite_open(). */
+enum semlite_open_flags {
+	SEMLITE_OPEN_CREATE = 1,  /**< create the file when it is missing */
+	SEMLITE_OPEN_READONLY = 2 /**< never write (a read-only snapshot) */
+};
+
+/**
+ * Opens (or creates) a database file.
+ * @param path   the database file; the lock file is path + "-lock".
+ * @param flags  a combination of enum semlite_open_flags (0: open an
+ *               existing database for reading and writing).
+ * @param out    receives the handle; set to NULL on failure. Close it with
+ *               semlite_close().
+ * @return SEMLITE_OK; SEMLITE_NOTFOUND when the file is missing and
+ *         SEMLITE_OPEN_CREATE is not given; SEMLITE_VERSION for a file of
+ *         another format version; SEMLITE_CORRUPT when it is not a semlite
+ *         database or is damaged; SEMLITE_IOERR, SEMLITE_BUSY, SEMLITE_NOMEM,
+ *         SEMLITE_INVALID (NULL arguments).
+ * @note Thread-safe. Open a file once per process and share the handle:
+ *       LMDB forbids opening the same file twice in one process.
+ */
+SEMLITE_API int semlite_open(const char *path, int flags, semlite_db **out);
+
+/**
+ * Closes a database. Every collection handle and transaction of it must
+ * have been closed first. NULL is a no-op.
+ */
+SEMLITE_API void semlite_close(semlite_db *db);
+
+/** Distance metrics. Scores are similarities (higher is better) for
+ * COSINE and DOT, and squared Euclidean distances (lower is better) for
+ * L2. */
+typedef enum semlite_metric {
+	SEMLITE_METRIC_COSINE = 0,
+	SEMLITE_METRIC_DOT = 1,
+	SEMLITE_METRIC_L2 = 2
+} semlite_metric;
+
+/** Precision of the stored copy used for exact rescoring. The int8 code
+ * used for scanning is always stored. */
+typedef enum semlite_precision {
+	SEMLITE_PRECISION_INT8 = 0, /**< no extra copy: rescoring uses int8 */
+	SEMLITE_PRECISION_F16 = 1,  /**< IEEE half floats (the default) */
+	SEMLITE_PRECISION_F32 = 2   /**< full floats */
+} semlite_precision;
+
+/** Settings of a new collection. Initialize with
+ * semlite_collection_opts_init() and change what you need. */
+typedef struct semlite_collection_opts {
+	/** Model directory (Model2Vec or sentence-transformers layout) whose
+	 * files are copied into the database; NULL for none. */
+	const char *model_path;
+	/** Use the built-in default model (when model_path is NULL and dim
+	 * is 0). Default 1. */
+	int use_default_model;
+	/** Dimension of a vector-only collection (no model); 0 otherwise. */
+	uint32_t dim;
+	semlite_metric metric;	     /**< default SEMLITE_METRIC_COSINE */
+	semlite_precision precision; /**< default SEMLITE_PRECISION_F16 */
+	uint32_t hnsw_m;	     /**< HNSW M, default 16 */
+	uint32_t hnsw_ef_construction; /**< HNSW ef_construction, default 200 */
+	uint64_t seed;		       /**< seed of every random choice, default 42 */
+} semlite_collection_opts;
+
+/** Fills opts with the defaults. */
+SEMLITE_API void semlite_collection_opts_init(semlite_collection_opts *opts);
+
+/**
+ * Creates a collection and commits it.
+ * @param db    an open, writable database.
+ * @param name  1..64 characters from [A-Za-z0-9_.-]; NULL means "default".
+ * @param opts  settings, or NULL for the defaults.
+ * @return SEMLITE_OK; SEMLITE_EXISTS when the name is taken;
+ *         SEMLITE_INVALID for a bad name or settings (e.g. both a model and
+ *         a dim); SEMLITE_MODEL when the model cannot be read or loaded;
+ *         SEMLITE_UNSUPPORTED when a model is asked for and this build has
+ *         no encoder (or no default model); SEMLITE_NOMEM, SEMLITE_IOERR,
+ *         SEMLITE_FULL, SEMLITE_MISUSE (read-only database).
+ * @note Thread-safe; takes the write lock (waits for a running writer).
+ */
+SEMLITE_API int semlite_collection_create(semlite_db *db, const char *name,
+					  const semlite_collection_opts *opts);
+
+/**
+ * Drops a collection and everything in it, committing at once.
+ * Open handles to it then fail with SEMLITE_NOTFOUND.
+ * @return SEMLITE_OK, SEMLITE_NOTFOUND, SEMLITE_NOMEM, SEMLITE_IOERR,
+ *         SEMLITE_CORRUPT, SEMLITE_MISUSE (read-only database).
+ */
+SEMLITE_API int semlite_collection_drop(semlite_db *db, const char *name);
+
+/**
+ * Opens a collection by name (NULL means "default").
+ * @param out  receives a handle to close with semlite_collection_close().
+ * @return SEMLITE_OK, SEMLITE_NOTFOUND, SEMLITE_CORRUPT (a damaged
+ *         collection record), SEMLITE_NOMEM, SEMLITE_INVALID.
+ * @note The model is loaded from the database on first use by text.
+ */
+SEMLITE_API int semlite_collection_open(semlite_db *db, const char *name,
+					semlite_collection **out);
+
+/** Closes a collection handle. NULL is a no-op. */
+SEMLITE_API void semlite_collection_close(semlite_collection *coll);
+
+/**
+ * Lists collection names.
+ * @param names  receives an array of *count strings; free it with
+ *               semlite_names_free().
+ * @return SEMLITE_OK, SEMLITE_NOMEM, SEMLITE_CORRUPT, SEMLITE_IOERR.
+ */
+SEMLITE_API int semlite_collection_list(semlite_db *db, char ***names,
+					size_t *count);
+
+/** Frees an array returned by semlite_collection_list(). NULL is a no-op. */
+SEMLITE_API void semlite_names_free(char **names, size_t count);
+
+/**
+ * Begins a write transaction: every put and delete given this txn becomes
+ * visible to readers atomically at semlite_txn_commit(), or never.
+ * Batching thousands of puts in one transaction is the fast way to load.
+ * @param out  receives the transaction.
+ * @return SEMLITE_OK, SEMLITE_MISUSE (read-only database), SEMLITE_NOMEM,
+ *         SEMLITE_IOERR, SEMLITE_BUSY.
+ * @note Blocks while another thread or process holds the write lock. The
+ *       transaction belongs to the calling thread.
+ */
+SEMLITE_API int semlite_txn_begin(semlite_db *db, semlite_txn **out);
+
+/**
+ * Commits and frees a transaction. When the file's memory map is full it
+ * is grown and the transaction replayed, transparently.
+ * @return SEMLITE_OK; on any error nothing of the transaction is visible
+ *         and it is freed all the same: SEMLITE_NOMEM, SEMLITE_IOERR,
+ *         SEMLITE_FULL, SEMLITE_CORRUPT, SEMLITE_MISUSE (the transaction
+ *         had failed earlier and must be aborted).
+ */
+SEMLITE_API int semlite_txn_commit(semlite_txn *txn);
+
+/** Abandons and frees a transaction. NULL is a no-op. */
+SEMLITE_API void semlite_txn_abort(semlite_txn *txn);
+
+/**
+ * Inserts or replaces (same id) a document, encoding its text with the
+ * collection's model.
+ * @param coll      a collection that has a model.
+ * @param txn       a write transaction, or NULL to commit this one put.
+ * @param id        external id, 1..256 bytes, borrowed.
+ * @param text      UTF-8 text, text_len bytes, borrowed.
+ * @param metadata  a JSON object as text (NUL-terminated), or NULL. Its
+ *                  top-level strings, numbers and booleans (and arrays of
+ *                  them) become field=value filters.
+ * @return SEMLITE_OK; SEMLITE_INVALID (bad id, metadata not a JSON object,
+ *         a collection without a model); SEMLITE_NOTFOUND (the collection
+ *         was dropped); SEMLITE_MODEL, SEMLITE_NOMEM, SEMLITE_IOERR,
+ *         SEMLITE_FULL, SEMLITE_CORRUPT.
+ * @note After an error other than SEMLITE_INVALID or SEMLITE_NOTFOUND the
+ *       transaction is unusable: abort it.
+ */
+SEMLITE_API int semlite_doc_put(semlite_collection *coll, semlite_txn *txn,
+				const char *id, const char *text,
+				size_t text_len, const char *metadata);
+
+/**
+ * Inserts or replaces a document given its vector (any collection whose
+ * dimension matches). text may be NULL (text_len 0).
+ * @param vec  dim floats, borrowed; non-finite values are SEMLITE_INVALID.
+ * @return as semlite_doc_put(), plus SEMLITE_DIM_MISMATCH.
+ */
+SEMLITE_API int semlite_vector_put(semlite_collection *coll, semlite_txn *txn,
+				   const char *id, const float *vec,
+				   size_t dim, const char *text,
+				   size_t text_len, const char *metadata);
+
+/**
+ * Deletes a document by external id.
+ * @param txn  a write transaction, or NULL to commit at once.
+ * @return SEMLITE_OK, SEMLITE_NOTFOUND (no such id), SEMLITE_NOMEM,
+ *         SEMLITE_IOERR, SEMLITE_FULL, SEMLITE_CORRUPT.
+ */
+SEMLITE_API int semlite_doc_delete(semlite_collection *coll, semlite_txn *txn,
+				   const char *id);
+
+/** A document read back. Owned by the caller: free with
+ * semlite_doc_free(). Strings are NUL-terminated copies. */
+typedef struct semlite_doc {
+	char *id;
+	char *text;
+	size_t text_len;
+	char *metadata; /**< JSON object text, "" when there was none */
+} semlite_doc;
+
+/**
+ * Reads a document by external id.
+ * @param txn  a write transaction to read its own uncommitted writes, or
+ *             NULL to read the last committed snapshot.
+ * @param out  receives the document (NULL on failure).
+ * @return SEMLITE_OK, SEMLITE_NOTFOUND, SEMLITE_CORRUPT, SEMLITE_NOMEM.
+ */
+SEMLITE_API int semlite_doc_get(semlite_collection *coll, semlite_txn *txn,
+				const char *id, semlite_doc **out);
+
+/** Frees a document. NULL is a no-op. */
+SEMLITE_API void semlite_doc_free(semlite_doc *doc);
+
+/** Statistics of one collection (semlite_collection_stats()). */
+typedef struct semlite_collection_stats {
+	uint64_t documents;	/**< live documents */
+	uint32_t dim;		/**< vector dimension */
+	semlite_metric metric;
+	semlite_precision precision;
+	int has_model;		/**< 1 when the collection has a model */
+	uint64_t model_hash;	/**< the model's pin (0 without a model) */
+	uint64_t model_bytes;	/**< size of the stored model files */
+	uint64_t payload_bytes; /**< uncompressed id + text + metadata */
+	uint64_t stored_bytes;	/**< their compressed size on disk */
+	uint64_t tombstones;	/**< internal ids deleted or replaced */
+	uint32_t hnsw_m, hnsw_ef_construction;
+	uint64_t seed;
+} semlite_collection_stats;
+
+/**
+ * Reads a collection's statistics from the last committed snapshot.
+ * @return SEMLITE_OK, SEMLITE_NOTFOUND, SEMLITE_CORRUPT, SEMLITE_NOMEM.
+ */
+SEMLITE_API int semlite_collection_stats_get(semlite_collection *coll,
+					     semlite_collection_stats *out);
+
+/**
+ * The database file's size in bytes (what it takes on disk).
+ * @return SEMLITE_OK or SEMLITE_IOERR.
+ */
+SEMLITE_API int semlite_db_file_size(semlite_db *db, uint64_t *bytes);
+
+/**
+ * Checks the whole database: every record of every collection decodes and
+ * validates (checksums, zstd frames, lengths), the id maps agree with the
+ * documents and vectors, counters match, and models match their pins.
+ * @param report  caller buffer for a summary or the first problem, or
+ *                NULL; always NUL-terminated when cap > 0.
+ * @return SEMLITE_OK when sound, SEMLITE_CORRUPT with the first problem in
+ *         semlite_errmsg(), SEMLITE_NOMEM, SEMLITE_IOERR.
+ */
+SEMLITE_API int semlite_db_check(semlite_db *db, char *report, size_t cap);
 
 /* ======================================================================
  * Search
  * ====================================================================== */
 
-/* (declared by the storage and index modules) */
+/*
+ * Semantic search over a collection: by text (encoded with the
+ * collection's model) or by vector. Flat search scans every int8 code with
+ * the SIMD kernels, keeps the best candidates and rescores them with the
+ * stored f16/f32 vectors. Searches run in a read snapshot and may run from
+ * many threads at once.
+ */
+
+/** Options of a search. Initialize with semlite_search_opts_init(). */
+typedef struct semlite_search_opts {
+	size_t k;	       /**< results wanted, default 10 */
+	const char *where_field; /**< optional metadata filter: field ... */
+	const char *where_value; /**< ... equal to this value (as text) */
+	int with_text;	 /**< 1: results carry text and metadata */
+	int exact;	 /**< 1: force the flat exact scan */
+	uint32_t ef;	 /**< index search breadth, 0 = default */
+	uint32_t rescore; /**< candidates rescored exactly, 0 = max(4k, 64) */
+} semlite_search_opts;
+
+/** Fills opts with the defaults. */
+SEMLITE_API void semlite_search_opts_init(semlite_search_opts *opts);
+
+/** One search result; strings belong to the semlite_results. */
+typedef struct semlite_result {
+	const char *id;	      /**< external id */
+	float score;	      /**< see semlite_metric */
+	const char *text;     /**< with_text only, else NULL */
+	size_t text_len;
+	const char *metadata; /**< with_text only, else NULL */
+} semlite_result;
+
+/** Results of one search, best first. Free with semlite_results_free(). */
+typedef struct semlite_results {
+	size_t count;
+	semlite_result *items;
+} semlite_results;
+
+/**
+ * Searches by text: the query is encoded with the collection's own model.
+ * @param query   UTF-8, len bytes, borrowed.
+ * @param opts    or NULL for defaults.
+ * @param out     receives the results (fewer than k when the collection,
+ *                or the filter, holds fewer documents).
+ * @return SEMLITE_OK; SEMLITE_INVALID (no model, k == 0, bad filter);
+ *         SEMLITE_MODEL, SEMLITE_UNSUPPORTED (no encoder in this build),
+ *         SEMLITE_NOTFOUND (collection dropped), SEMLITE_CORRUPT,
+ *         SEMLITE_NOMEM.
+ * @note Thread-safe.
+ */
+SEMLITE_API int semlite_search_text(semlite_collection *coll, const char *query,
+				    size_t len, const semlite_search_opts *opts,
+				    semlite_results **out);
+
+/**
+ * Searches by vector (dim must be the collection's).
+ * @return as semlite_search_text(), plus SEMLITE_DIM_MISMATCH.
+ * @note Thread-safe.
+ */
+SEMLITE_API int semlite_search_vector(semlite_collection *coll,
+				      const float *vec, size_t dim,
+				      const semlite_search_opts *opts,
+				      semlite_results **out);
+
+/** Frees results. NULL is a no-op. */
+SEMLITE_API void semlite_results_free(semlite_results *res);
 
 /* ======================================================================
  * Keyword, hybrid search and recommendation

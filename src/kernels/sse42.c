@@ -16,6 +16,8 @@
  *   same value kern_f16_to_f32() gives, for every one of the 65536 inputs.
  * - hamming: POPCNT on 64-bit words (every SSE4.2 CPU has POPCNT; the
  *   dispatcher checks both bits anyway).
+ * - tails: built in registers for floats, scalar loops for int8 and
+ *   hamming, a zero-padded step for f16.
  */
 #include "kernels/variants.h"
 
@@ -44,40 +46,53 @@ static inline simde__m128 sum4_ps(const simde__m128 *s)
 		    simde_mm_setzero_ps(), simde_mm_setzero_ps()               \
 	}
 
+/* The first r < 4 floats at p, zeros after, without touching p[r..]. */
+static inline simde__m128 ldt(const float *p, size_t r)
+{
+	return simde_mm_setr_ps(p[0], r > 1 ? p[1] : 0.0f, r > 2 ? p[2] : 0.0f,
+	                        0.0f);
+}
+
+/* STEP and TAIL of the f32 kernels, from FOLD(k, va, vb). */
+#define STEP(k, pa, pb) FOLD(k, LD(pa), LD(pb))
+#define TAIL(i, r)      FOLD(1, ldt(a + (i), r), ldt(b + (i), r))
+
 static float dot_f32(const float *a, const float *b, size_t n)
 {
 	simde__m128 s[4] = ZPS;
-#define STEP(k, pa, pb) s[k] = MADD(LD(pa), LD(pb), s[k])
-	KERN_BLOCKS(WF, STEP);
-#undef STEP
+#define FOLD(k, x, y) s[k] = MADD(x, y, s[k])
+	KERN_BLOCKS(WF, STEP, TAIL);
+#undef FOLD
 	return hsum_ps(sum4_ps(s));
 }
 
 static float l2sq_f32(const float *a, const float *b, size_t n)
 {
 	simde__m128 s[4] = ZPS;
-#define STEP(k, pa, pb)                                                        \
+#define FOLD(k, x, y)                                                          \
 	do {                                                                   \
-		simde__m128 d_ = simde_mm_sub_ps(LD(pa), LD(pb));              \
+		simde__m128 d_ = simde_mm_sub_ps(x, y);                        \
 		s[k] = MADD(d_, d_, s[k]);                                     \
 	} while (0)
-	KERN_BLOCKS(WF, STEP);
-#undef STEP
+	KERN_BLOCKS(WF, STEP, TAIL);
+#undef FOLD
 	return hsum_ps(sum4_ps(s));
 }
 
 static float cos_f32(const float *a, const float *b, size_t n)
 {
 	simde__m128 d[4] = ZPS, na[4] = ZPS, nb[4] = ZPS;
-#define STEP(k, pa, pb)                                                        \
+#define FOLD(k, x, y)                                                          \
 	do {                                                                   \
-		simde__m128 x_ = LD(pa), y_ = LD(pb);                          \
+		simde__m128 x_ = x, y_ = y;                                    \
 		d[k] = MADD(x_, y_, d[k]);                                     \
 		na[k] = MADD(x_, x_, na[k]);                                   \
 		nb[k] = MADD(y_, y_, nb[k]);                                   \
 	} while (0)
-	KERN_BLOCKS(WF, STEP);
+	KERN_BLOCKS(WF, STEP, TAIL);
+#undef FOLD
 #undef STEP
+#undef TAIL
 	return kern_cos_finish(hsum_ps(sum4_ps(d)), hsum_ps(sum4_ps(na)),
 	                       hsum_ps(sum4_ps(nb)));
 }
@@ -86,17 +101,20 @@ static int32_t dot_i8(const int8_t *a, const int8_t *b, size_t n)
 {
 	simde__m128i z = simde_mm_setzero_si128();
 	simde__m128i s[4] = {z, z, z, z};
+	int32_t tail = 0;
 #define W16(p) simde_mm_cvtepi8_epi16(simde_mm_loadl_epi64((const void *)(p)))
 #define STEP(k, pa, pb)                                                        \
 	s[k] = simde_mm_add_epi32(s[k], simde_mm_madd_epi16(W16(pa), W16(pb)))
-	KERN_BLOCKS(8, STEP);
+#define TAIL(i, r) tail = kern_tail_i8(a + (i), b + (i), r)
+	KERN_BLOCKS(8, STEP, TAIL);
+#undef TAIL
 #undef STEP
 #undef W16
 	simde__m128i t = simde_mm_add_epi32(simde_mm_add_epi32(s[0], s[1]),
 	                                    simde_mm_add_epi32(s[2], s[3]));
 	t = simde_mm_add_epi32(t, simde_mm_shuffle_epi32(t, 0x4e));
 	t = simde_mm_add_epi32(t, simde_mm_shuffle_epi32(t, 0xb1));
-	return simde_mm_cvtsi128_si32(t);
+	return (int32_t)((uint32_t)simde_mm_cvtsi128_si32(t) + (uint32_t)tail);
 }
 
 /* 4 halves at p to 4 floats, bit-exact with kern_f16_to_f32(). */
@@ -120,7 +138,9 @@ static float dot_f16_f32(const uint16_t *a, const float *b, size_t n)
 {
 	simde__m128 s[4] = ZPS;
 #define STEP(k, pa, pb) s[k] = MADD(cvt4(pa), LD(pb), s[k])
-	KERN_BLOCKS(WF, STEP);
+#define TAIL(i, r)      KERN_PAD_TAIL(STEP, i, r)
+	KERN_BLOCKS(WF, STEP, TAIL);
+#undef TAIL
 #undef STEP
 	return hsum_ps(sum4_ps(s));
 }
@@ -136,10 +156,13 @@ static inline uint64_t pop8(const uint8_t *a, const uint8_t *b)
 static uint64_t hamming(const uint8_t *a, const uint8_t *b, size_t n)
 {
 	uint64_t s[4] = {0, 0, 0, 0};
+	uint64_t tail = 0;
 #define STEP(k, pa, pb) s[k] += pop8(pa, pb)
-	KERN_BLOCKS(8, STEP);
+#define TAIL(i, r)      tail = kern_tail_popcnt(a + (i), b + (i), r)
+	KERN_BLOCKS(8, STEP, TAIL);
+#undef TAIL
 #undef STEP
-	return s[0] + s[1] + s[2] + s[3];
+	return s[0] + s[1] + s[2] + s[3] + tail;
 }
 
 const kern_ops kern_sse42_ops = {

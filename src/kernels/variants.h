@@ -3,14 +3,16 @@
  * defined in its own translation unit compiled with that ISA's flags, and
  * the small helpers the variants share.
  *
- * Tails: a variant processes whole vectors of its width and then loads the
- * last partial vector from a zero-padded copy on the stack (kern_pad()).
- * Zero padding is neutral for every kernel (0*x = 0, (0-0)^2 = 0, f16 bit
- * pattern 0 is +0.0, 0^0 has no bits set), so the tail needs no scalar
- * loop and no special case, and no load ever reads past the caller's
- * buffer (which ASan would rightly report and a page boundary would turn
- * into a crash). Rejected: masked loads — SIMDe 0.7.4 has none for 512
- * bits, and only AVX-512 has them for every element width.
+ * Tails: a variant processes whole vectors of its width, then the last
+ * partial vector, without ever reading past the caller's buffer (which
+ * ASan would rightly report and a page boundary would turn into a crash):
+ * AVX-512 with masked loads, AVX2 with vmaskmovps for floats, and
+ * otherwise short scalar loops or one step on a zero-padded copy
+ * (kern_pad()). Zero padding is neutral for every kernel (0*x = 0,
+ * (0-0)^2 = 0, f16 bit pattern 0 is +0.0, 0^0 has no bits set). The first
+ * version padded every tail; the copy's store-forwarding stall made a
+ * 32-byte hamming five times slower than the scalar loop, hence the
+ * per-variant choice.
  */
 #ifndef SL_KERNELS_VARIANTS_H
 #define SL_KERNELS_VARIANTS_H
@@ -45,11 +47,12 @@ static inline void kern_pad(void *dst, const void *src, size_t nbytes)
  * blocks of four vectors of W elements into four independent
  * accumulators (STEP(k, pa, pb) folds one vector at pa/pb into
  * accumulator k), so the adds of one block do not wait on the previous
- * block's; then single vectors; then the zero-padded tail. Four
- * accumulators cover FMA latency x throughput on the load-bound kernels
- * (two loads per FMA); more would only lengthen short-vector overhead.
+ * block's; then single vectors; then TAIL(i, r) for the last r < W
+ * elements from index i. Four accumulators cover FMA latency x throughput
+ * on these load-bound kernels (two loads per FMA); more would only lengthen
+ * the short-vector path.
  */
-#define KERN_BLOCKS(W, STEP)                                                   \
+#define KERN_BLOCKS(W, STEP, TAIL)                                             \
 	do {                                                                   \
 		size_t i_ = 0;                                                 \
 		for (; i_ + 4 * (size_t)(W) <= n; i_ += 4 * (size_t)(W)) {     \
@@ -60,15 +63,48 @@ static inline void kern_pad(void *dst, const void *src, size_t nbytes)
 		}                                                              \
 		for (; i_ + (W) <= n; i_ += (W))                               \
 			STEP(0, a + i_, b + i_);                               \
-		if (i_ < n) {                                                  \
-			_Alignas(64) unsigned char ta_[KERN_PAD_BYTES];        \
-			_Alignas(64) unsigned char tb_[KERN_PAD_BYTES];        \
-			kern_pad(ta_, a + i_, (n - i_) * sizeof *a);           \
-			kern_pad(tb_, b + i_, (n - i_) * sizeof *b);           \
-			STEP(1, (const __typeof__(*a) *)(void *)ta_,           \
-			     (const __typeof__(*b) *)(void *)tb_);             \
-		}                                                              \
+		if (i_ < n)                                                    \
+			TAIL(i_, n - i_);                                      \
 	} while (0)
+
+/*
+ * A tail as one more STEP on zero-padded copies (see the top of this
+ * file). Simple and exact, but the copy costs a store-forwarding stall
+ * (~20 cycles), so variants use it only where a tail is rare (f16).
+ */
+#define KERN_PAD_TAIL(STEP, i, r)                                              \
+	do {                                                                   \
+		_Alignas(64) unsigned char ta_[KERN_PAD_BYTES];                \
+		_Alignas(64) unsigned char tb_[KERN_PAD_BYTES];                \
+		kern_pad(ta_, a + (i), (r) * sizeof *a);                       \
+		kern_pad(tb_, b + (i), (r) * sizeof *b);                       \
+		STEP(1, (const __typeof__(*a) *)(void *)ta_,                   \
+		     (const __typeof__(*b) *)(void *)tb_);                     \
+	} while (0)
+
+/* Scalar tails: the exact integer dot and popcount of the last r bytes. */
+static inline int32_t kern_tail_i8(const int8_t *a, const int8_t *b, size_t r)
+{
+	int32_t s = 0;
+	for (size_t i = 0; i < r; i++)
+		s += (int32_t)a[i] * b[i];
+	return s;
+}
+
+static inline uint64_t kern_tail_popcnt(const uint8_t *a, const uint8_t *b,
+                                        size_t r)
+{
+	uint64_t s = 0;
+	for (; r >= 8; r -= 8, a += 8, b += 8) {
+		uint64_t x, y;
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		s += (uint64_t)__builtin_popcountll(x ^ y);
+	}
+	for (size_t i = 0; i < r; i++)
+		s += (uint64_t)__builtin_popcount((unsigned)(a[i] ^ b[i]));
+	return s;
+}
 
 /* cos from float sums: the division and roots in double, so the only
  * error is that of the three sums (the scalar reference does the same). */

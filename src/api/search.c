@@ -1,0 +1,458 @@
+/*
+ * search.c — flat (exact) search and result objects.
+ *
+ * Flat search is two passes. The scan walks the collection's int8 codes in
+ * the memory map with a cursor (zero-copy) and scores each against the
+ * int8-quantized query with the dot_i8 kernel, keeping the best
+ * `rescore` candidates in a min-heap. The rescoring pass reads the f16/f32
+ * copies of just those candidates and scores them against the f32 query;
+ * the best k of them are the results. For int8 precision there is no copy
+ * and the scan's scores are final. All metrics are ranked as "higher is
+ * better" internally (L2 as the negated squared distance) and converted
+ * back at the end.
+ *
+ * With a field=value filter the allowed ids are the filter bitmap minus
+ * the tombstones; small allow-lists are fetched by id, large ones are
+ * checked during the scan.
+ *
+ * The index (issue 6) plugs in at api_search(): when a collection has an
+ * HNSW graph and the caller did not ask for `exact`, candidates come from
+ * the graph instead of the scan; rescoring and result assembly are shared.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "api/api.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct cand {
+	float score; /* higher is better */
+	uint32_t id;
+} cand;
+
+typedef struct heap {
+	cand *a;
+	size_t n, cap;
+} heap;
+
+static bool worse(cand x, cand y)
+{
+	return x.score < y.score || (x.score == y.score && x.id > y.id);
+}
+
+/* Min-heap of the best `cap` candidates seen (root = the worst kept). */
+static void heap_push(heap *h, cand c)
+{
+	if (h->n == h->cap) {
+		if (!worse(h->a[0], c))
+			return;
+		size_t i = 0;
+		for (;;) {
+			size_t l = 2 * i + 1, m = i;
+			cand mv = c;
+			if (l < h->n && worse(h->a[l], mv))
+				mv = h->a[m = l];
+			if (l + 1 < h->n && worse(h->a[l + 1], mv))
+				mv = h->a[m = l + 1];
+			if (m == i)
+				break;
+			h->a[i] = h->a[m];
+			i = m;
+		}
+		h->a[i] = c;
+		return;
+	}
+	size_t i = h->n++;
+	while (i && worse(c, h->a[(i - 1) / 2])) {
+		h->a[i] = h->a[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h->a[i] = c;
+}
+
+typedef struct query {
+	const float *v;
+	uint32_t dim;
+	uint8_t metric;
+	float norm2;
+	int8_t *code;
+	float scale;
+} query;
+
+/* Approximate score of one stored code record (already validated). */
+static float code_score(const kern_ops *k, const query *q, const uint8_t *p)
+{
+	float scale, norm2;
+	memcpy(&scale, p, 4);
+	memcpy(&norm2, p + 4, 4);
+	float dot = q->scale * scale *
+	            (float)k->dot_i8(q->code, (const int8_t *)p + 8, q->dim);
+	if (q->metric == STORE_METRIC_L2)
+		return -(q->norm2 + norm2 - 2 * dot);
+	return dot;
+}
+
+static int scan_one(const kern_ops *k, const query *q, heap *h, uint32_t id,
+                    const MDB_val *v)
+{
+	if (v->mv_size != STORE_CODE_HEADER + (size_t)q->dim)
+		return sl_err(SEMLITE_CORRUPT, "codes: record %u of %zu bytes",
+		              id, v->mv_size);
+	heap_push(h, (cand){code_score(k, q, v->mv_data), id});
+	return SEMLITE_OK;
+}
+
+/* Scans every code of the collection (allow: optional bitmap). */
+static int scan_all(const store_txn *st, uint32_t coll, const query *q,
+                    const roaring_bitmap_t *allow, heap *h)
+{
+	const kern_ops *k = kern_get();
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(st->txn, store_dbi(st, STORE_DB_CODES), &c);
+	if (rc)
+		return store_rc(rc, "codes");
+	uint8_t key[8];
+	store_key_id(key, coll, 0);
+	MDB_val kv = {8, key}, v;
+	rc = mdb_cursor_get(c, &kv, &v, MDB_SET_RANGE);
+	int err = SEMLITE_OK;
+	while (!rc && !err) {
+		if (kv.mv_size != 8 || store_load_u32be(kv.mv_data) != coll)
+			break;
+		uint32_t id = store_load_u32be((uint8_t *)kv.mv_data + 4);
+		if (!allow || roaring_bitmap_contains(allow, id))
+			err = scan_one(k, q, h, id, &v);
+		rc = mdb_cursor_get(c, &kv, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (err)
+		return err;
+	return rc && rc != MDB_NOTFOUND ? store_rc(rc, "codes") : SEMLITE_OK;
+}
+
+typedef struct scan_ctx {
+	const store_txn *st;
+	const query *q;
+	heap *h;
+	uint32_t coll;
+	int rc;
+} scan_ctx;
+
+static bool scan_id(uint32_t id, void *arg)
+{
+	scan_ctx *s = arg;
+	uint8_t k[8];
+	MDB_val v;
+	store_key_id(k, s->coll, id);
+	int rc = store_get(s->st, STORE_DB_CODES, k, 8, &v);
+	if (rc == SEMLITE_NOTFOUND)
+		return true; /* a document without a vector */
+	if (!rc)
+		rc = scan_one(kern_get(), s->q, s->h, id, &v);
+	s->rc = rc;
+	return rc == SEMLITE_OK;
+}
+
+/* Exact score of a candidate from its f16/f32 copy. */
+static int rescore(const store_txn *st, const store_coll_rec *r, const query *q,
+                   cand *c)
+{
+	size_t ex = store_exact_size(r->precision, r->dim);
+	if (!ex)
+		return SEMLITE_OK;
+	uint8_t k[8];
+	MDB_val v;
+	store_key_id(k, r->id, c->id);
+	int rc = store_get(st, STORE_DB_EXACT, k, 8, &v);
+	if (rc == SEMLITE_NOTFOUND)
+		return sl_err(SEMLITE_CORRUPT, "exact: record %u missing",
+		              c->id);
+	if (rc)
+		return rc;
+	if (v.mv_size != ex)
+		return sl_err(SEMLITE_CORRUPT, "exact: record %u of %zu bytes",
+		              c->id, v.mv_size);
+	const kern_ops *kk = kern_get();
+	float dot, n2;
+	if (r->precision == STORE_PREC_F16) {
+		/* The map is only byte-aligned for our purposes; the kernels
+		 * accept unaligned pointers. */
+		dot = kk->dot_f16_f32(v.mv_data, q->v, r->dim);
+		if (q->metric == STORE_METRIC_L2) {
+			uint8_t ck[8];
+			MDB_val cv;
+			store_key_id(ck, r->id, c->id);
+			rc = store_get(st, STORE_DB_CODES, ck, 8, &cv);
+			if (rc)
+				return rc;
+			memcpy(&n2, (uint8_t *)cv.mv_data + 4, 4);
+			c->score = -(q->norm2 + n2 - 2 * dot);
+			return SEMLITE_OK;
+		}
+	} else {
+		if (q->metric == STORE_METRIC_L2) {
+			c->score = -kk->l2sq_f32(v.mv_data, q->v, r->dim);
+			return SEMLITE_OK;
+		}
+		dot = kk->dot_f32(v.mv_data, q->v, r->dim);
+	}
+	c->score = dot;
+	return SEMLITE_OK;
+}
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const cand *x = a, *y = b;
+	if (worse(*x, *y))
+		return 1;
+	if (worse(*y, *x))
+		return -1;
+	return 0;
+}
+
+/* The allow-list for a filter: filter bitmap minus tombstones. */
+static int filter_allow(const store_txn *st, uint32_t coll,
+                        const semlite_search_opts *o, roaring_bitmap_t **out)
+{
+	uint8_t k[FILT_KEY_MAX];
+	roaring_bitmap_t *tomb = NULL, *allow = NULL;
+	*out = NULL;
+	if (!o->where_field)
+		return SEMLITE_OK;
+	if (!o->where_value)
+		return sl_err(SEMLITE_INVALID, "filter field without a value");
+	size_t kl =
+	    filt_key_field(k, coll, o->where_field, strlen(o->where_field),
+	                   o->where_value, strlen(o->where_value));
+	int rc = filt_bitmap_load(st, k, kl, &allow);
+	if (!rc)
+		rc = filt_bitmap_load(st, k, filt_key_tombstones(k, coll),
+		                      &tomb);
+	if (!rc)
+		roaring_bitmap_andnot_inplace(allow, tomb);
+	filt_bitmap_free(tomb);
+	if (rc)
+		filt_bitmap_free(allow);
+	else
+		*out = allow;
+	return rc;
+}
+
+static int result_fill(const store_txn *st, store_codec *codec,
+                       const store_coll_rec *r, const cand *c, bool with_text,
+                       semlite_result *res)
+{
+	store_doc d;
+	int rc = api_doc_read(st, codec, r->id, c->id, &d);
+	if (rc)
+		return rc;
+	res->score = r->metric == STORE_METRIC_L2 ? -c->score : c->score;
+	char *id = sl_strndup(d.ext, d.ext_len);
+	res->id = id;
+	if (!id)
+		return sl_err(SEMLITE_NOMEM, "results");
+	if (!with_text)
+		return SEMLITE_OK;
+	char *text = sl_strndup(d.text, d.text_len);
+	res->text = text;
+	res->text_len = d.text_len;
+	char *meta = sl_strndup(d.meta, d.meta_len);
+	res->metadata = meta;
+	return text && meta ? SEMLITE_OK : sl_err(SEMLITE_NOMEM, "results");
+}
+
+SEMLITE_API void semlite_results_free(semlite_results *res)
+{
+	if (!res)
+		return;
+	for (size_t i = 0; i < res->count; i++) {
+		sl_free((char *)res->items[i].id);
+		sl_free((char *)res->items[i].text);
+		sl_free((char *)res->items[i].metadata);
+	}
+	sl_free(res->items);
+	sl_free(res);
+}
+
+static int results_make(const store_txn *st, semlite_collection *c, heap *h,
+                        const query *q, const semlite_search_opts *o,
+                        semlite_results **out)
+{
+	const store_coll_rec *r = &c->rec;
+	const store_dict *dict = NULL;
+	int rc = SEMLITE_OK;
+	for (size_t i = 0; i < h->n && !rc; i++)
+		rc = rescore(st, r, q, &h->a[i]);
+	if (rc)
+		return rc;
+	qsort(h->a, h->n, sizeof *h->a, cand_cmp);
+	size_t n = h->n < o->k ? h->n : o->k;
+	semlite_results *res = sl_calloc(1, sizeof *res);
+	store_codec *codec = NULL;
+	if (!res || !(res->items = sl_calloc(n ? n : 1, sizeof *res->items))) {
+		sl_free(res);
+		return sl_err(SEMLITE_NOMEM, "results");
+	}
+	rc = store_codec_new(&codec);
+	if (!rc)
+		rc = api_coll_dict(c, st, &dict);
+	if (!rc)
+		store_codec_use_dict(codec, dict);
+	for (size_t i = 0; i < n && !rc; i++) {
+		res->count = i + 1;
+		rc = result_fill(st, codec, r, &h->a[i], o->with_text,
+		                 &res->items[i]);
+	}
+	store_codec_free(codec);
+	if (rc)
+		semlite_results_free(res);
+	else
+		*out = res;
+	return rc;
+}
+
+/* Candidates by flat scan. */
+static int flat_candidates(const store_txn *st, const store_coll_rec *r,
+                           const query *q, const roaring_bitmap_t *allow,
+                           heap *h)
+{
+	store_counters ctr;
+	int rc = store_counters_get(st, r->id, &ctr);
+	if (rc)
+		return rc;
+	/* A small allow-list is cheaper to fetch id by id than to test
+	 * during a full scan. */
+	if (allow && roaring_bitmap_get_cardinality(allow) * 8 < ctr.live) {
+		scan_ctx s = {st, q, h, r->id, SEMLITE_OK};
+		roaring_iterate(allow, scan_id, &s);
+		return s.rc;
+	}
+	return scan_all(st, r->id, q, allow, h);
+}
+
+static int search_in(const store_txn *st, semlite_collection *c, query *q,
+                     const semlite_search_opts *o, semlite_results **out)
+{
+	roaring_bitmap_t *allow = NULL;
+	heap h = {0};
+	int rc = api_coll_check(st, c);
+	if (!rc)
+		rc = filter_allow(st, c->rec.id, o, &allow);
+	if (rc)
+		return rc;
+	h.cap = o->rescore ? o->rescore : (o->k * 4 > 64 ? o->k * 4 : 64);
+	if (h.cap < o->k)
+		h.cap = o->k;
+	h.a = sl_malloc(h.cap * sizeof *h.a);
+	if (!h.a)
+		rc = sl_err(SEMLITE_NOMEM, "search heap");
+	/* TODO(issue 6): unless o->exact, take candidates from the HNSW
+	 * index here when the collection has one. */
+	if (!rc)
+		rc = flat_candidates(st, &c->rec, q, allow, &h);
+	if (!rc)
+		rc = results_make(st, c, &h, q, o, out);
+	sl_free(h.a);
+	filt_bitmap_free(allow);
+	return rc;
+}
+
+SEMLITE_API void semlite_search_opts_init(semlite_search_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->k = 10;
+}
+
+/* Searches with q->v holding the prepared query vector. */
+static int search_vec(semlite_collection *c, const store_txn *st, query *q,
+                      const semlite_search_opts *o, semlite_results **out)
+{
+	q->dim = c->rec.dim;
+	q->metric = c->rec.metric;
+	q->norm2 = kern_get()->dot_f32(q->v, q->v, q->dim);
+	q->code = sl_malloc(q->dim);
+	if (!q->code)
+		return sl_err(SEMLITE_NOMEM, "query code");
+	q->scale = quant_i8_encode(q->v, q->dim, q->code);
+	int rc = search_in(st, c, q, o, out);
+	sl_free(q->code);
+	return rc;
+}
+
+static int opts_check(semlite_collection *c, const semlite_search_opts **o,
+                      semlite_search_opts *def, semlite_results **out)
+{
+	if (!c || !out)
+		return sl_err(SEMLITE_INVALID, "search: NULL argument");
+	*out = NULL;
+	if (!*o) {
+		semlite_search_opts_init(def);
+		*o = def;
+	}
+	if ((*o)->k == 0 || (*o)->k > 1000000)
+		return sl_err(SEMLITE_INVALID, "k must be 1..1000000");
+	return SEMLITE_OK;
+}
+
+SEMLITE_API int semlite_search_vector(semlite_collection *c, const float *vec,
+                                      size_t dim, const semlite_search_opts *o,
+                                      semlite_results **out)
+{
+	semlite_search_opts def;
+	int rc = opts_check(c, &o, &def, out);
+	if (rc)
+		return rc;
+	if (!vec || dim != c->rec.dim)
+		return sl_err(SEMLITE_DIM_MISMATCH,
+		              "query of dimension %zu, collection has %u", dim,
+		              c->rec.dim);
+	for (size_t i = 0; i < dim; i++)
+		if (!isfinite(vec[i]))
+			return sl_err(SEMLITE_INVALID,
+			              "query element %zu is not finite", i);
+	float *v = sl_malloc(dim * sizeof *v);
+	if (!v)
+		return sl_err(SEMLITE_NOMEM, "query");
+	memcpy(v, vec, dim * sizeof *v);
+	api_vec_prepare(v, (uint32_t)dim, c->rec.metric);
+	store_txn st;
+	rc = store_txn_begin(c->db->env, false, &st);
+	if (!rc) {
+		query q = {.v = v};
+		rc = search_vec(c, &st, &q, o, out);
+		store_txn_abort(&st);
+	}
+	sl_free(v);
+	return rc;
+}
+
+SEMLITE_API int semlite_search_text(semlite_collection *c, const char *text,
+                                    size_t len, const semlite_search_opts *o,
+                                    semlite_results **out)
+{
+	semlite_search_opts def;
+	int rc = opts_check(c, &o, &def, out);
+	if (rc)
+		return rc;
+	if (!text && len)
+		return sl_err(SEMLITE_INVALID, "query text is NULL");
+	float *v = sl_malloc(c->rec.dim * sizeof *v);
+	if (!v)
+		return sl_err(SEMLITE_NOMEM, "query");
+	store_txn st;
+	rc = store_txn_begin(c->db->env, false, &st);
+	if (!rc) {
+		const enc_model *m;
+		rc = api_coll_model(c, &st, &m);
+		if (!rc)
+			rc = api_encode(m, text ? text : "", len, v);
+		if (!rc) {
+			api_vec_prepare(v, c->rec.dim, c->rec.metric);
+			query q = {.v = v};
+			rc = search_vec(c, &st, &q, o, out);
+		}
+		store_txn_abort(&st);
+	}
+	sl_free(v);
+	return rc;
+}

@@ -1,0 +1,269 @@
+/*
+ * txn.c — write transactions: the operation log, map growth with replay,
+ * per-collection state, and zstd dictionary training at commit.
+ *
+ * Each put/delete is applied to the LMDB write transaction at once (so a
+ * get inside the transaction sees it) and also logged with private copies
+ * of its inputs. When LMDB reports the map full — during an operation or
+ * at commit — the LMDB transaction is aborted, the map doubled
+ * (store_env_grow) and the log replayed into a fresh transaction: callers
+ * never see MDB_MAP_FULL. Replay is deterministic: internal ids are
+ * reassigned from the same counters and the encoder is deterministic.
+ *
+ * State that must be written once per transaction (collection counters,
+ * changed bitmaps, a newly trained dictionary) lives here and is written
+ * at commit. An error after an operation started writing leaves the
+ * transaction failed (LMDB's rule): only abort is allowed then.
+ *
+ * Dictionary: while a collection has no zstd dictionary, the first
+ * documents' payloads are kept as samples; a commit with at least
+ * API_DICT_MIN_SAMPLES of them trains a API_DICT_SIZE-byte dictionary and
+ * stores it. Documents committed before stay dictionary-less (their frames say
+ * so).
+ *
+ * Rejected: returning SEMLITE_FULL and asking the caller to retry (every
+ * caller would need the replay logic) and one huge fixed map (see env.c).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "api/api.h"
+
+#include <string.h>
+
+#define MAX_GROWTH 40
+
+static void op_free(api_op *op)
+{
+	sl_free(op->id);
+	sl_free(op->text);
+	sl_free(op->meta);
+	sl_free(op->vec);
+}
+
+static void tcoll_reset(semlite_txn *t)
+{
+	for (size_t i = 0; i < t->ntc; i++) {
+		sl_free(t->tc[i].samples);
+		sl_free(t->tc[i].sample_sizes);
+	}
+	sl_free(t->tc);
+	t->tc = NULL;
+	t->ntc = 0;
+	filt_cache_clear(t->bitmaps);
+}
+
+static void txn_free(semlite_txn *t)
+{
+	store_txn_abort(&t->st);
+	if (t->bitmaps)
+		tcoll_reset(t);
+	filt_cache_free(t->bitmaps);
+	store_codec_free(t->codec);
+	for (size_t i = 0; i < t->nops; i++)
+		op_free(&t->ops[i]);
+	sl_free(t->ops);
+	sl_free(t->vbuf);
+	sl_free(t->cbuf);
+	sl_free(t);
+}
+
+SEMLITE_API int semlite_txn_begin(semlite_db *db, semlite_txn **out)
+{
+	if (!db || !out)
+		return sl_err(SEMLITE_INVALID, "semlite_txn_begin: NULL");
+	*out = NULL;
+	semlite_txn *t = sl_calloc(1, sizeof *t);
+	if (!t)
+		return sl_err(SEMLITE_NOMEM, "semlite_txn_begin");
+	t->db = db;
+	int rc = filt_cache_new(&t->bitmaps);
+	if (!rc)
+		rc = store_codec_new(&t->codec);
+	if (!rc)
+		rc = store_txn_begin(db->env, true, &t->st);
+	if (rc) {
+		txn_free(t);
+		return rc;
+	}
+	*out = t;
+	return SEMLITE_OK;
+}
+
+SEMLITE_API void semlite_txn_abort(semlite_txn *t)
+{
+	if (t)
+		txn_free(t);
+}
+
+int api_txn_coll(semlite_txn *t, semlite_collection *c, api_tcoll **out)
+{
+	for (size_t i = 0; i < t->ntc; i++)
+		if (t->tc[i].coll->rec.id == c->rec.id) {
+			*out = &t->tc[i];
+			return SEMLITE_OK;
+		}
+	int rc = api_coll_check(&t->st, c);
+	if (rc)
+		return rc;
+	api_tcoll *p = sl_realloc(t->tc, (t->ntc + 1) * sizeof *p);
+	if (!p)
+		return sl_err(SEMLITE_NOMEM, "transaction state");
+	t->tc = p;
+	api_tcoll *tc = &t->tc[t->ntc];
+	memset(tc, 0, sizeof *tc);
+	tc->coll = c;
+	rc = store_counters_get(&t->st, c->rec.id, &tc->ctr);
+	if (!rc)
+		rc = api_coll_dict(c, &t->st, &tc->dict);
+	if (rc)
+		return rc;
+	t->ntc++;
+	*out = tc;
+	return SEMLITE_OK;
+}
+
+/* Aborts the LMDB transaction, grows the map and replays the log. */
+static int grow_and_replay(semlite_txn *t)
+{
+	for (int attempt = 0; attempt < MAX_GROWTH; attempt++) {
+		store_txn_abort(&t->st);
+		tcoll_reset(t);
+		int rc = store_env_grow(t->db->env);
+		if (!rc)
+			rc = store_txn_begin(t->db->env, true, &t->st);
+		if (rc)
+			return rc;
+		t->replaying = true;
+		for (size_t i = 0; i < t->nops && !rc; i++)
+			rc = api_op_apply(t, &t->ops[i]);
+		t->replaying = false;
+		if (rc != SEMLITE_FULL)
+			return rc;
+	}
+	return sl_err(SEMLITE_FULL, "the map kept filling while growing");
+}
+
+bool api_rc_keeps_txn(int rc)
+{
+	return rc == SEMLITE_INVALID || rc == SEMLITE_NOTFOUND ||
+	       rc == SEMLITE_DIM_MISMATCH;
+}
+
+/* Applies op and keeps it in the log; takes ownership of op's copies. */
+static int txn_do(semlite_txn *t, api_op *op)
+{
+	if (t->failed) {
+		op_free(op);
+		return sl_err(SEMLITE_MISUSE,
+		              "the transaction failed earlier: abort it");
+	}
+	if (t->nops == t->cap_ops) {
+		size_t cap = t->cap_ops ? t->cap_ops * 2 : 64;
+		api_op *p = sl_realloc(t->ops, cap * sizeof *p);
+		if (!p) {
+			op_free(op);
+			return sl_err(SEMLITE_NOMEM, "transaction log");
+		}
+		t->ops = p;
+		t->cap_ops = cap;
+	}
+	t->ops[t->nops++] = *op;
+	int rc = api_op_apply(t, op);
+	if (rc == SEMLITE_FULL)
+		rc = grow_and_replay(t);
+	if (rc) {
+		op_free(&t->ops[--t->nops]);
+		if (!api_rc_keeps_txn(rc))
+			t->failed = true;
+	}
+	return rc;
+}
+
+/* Trains and stores a dictionary when enough samples were gathered. */
+static int maybe_train(semlite_txn *t, api_tcoll *tc)
+{
+	if (tc->dict || tc->nsamples < API_DICT_MIN_SAMPLES)
+		return SEMLITE_OK;
+	uint8_t *dict = sl_malloc(API_DICT_SIZE);
+	if (!dict)
+		return sl_err(SEMLITE_NOMEM, "zstd dictionary");
+	size_t n;
+	int rc = store_dict_train(tc->samples, tc->sample_sizes, tc->nsamples,
+	                          dict, API_DICT_SIZE, &n);
+	if (rc == SEMLITE_INVALID) {
+		/* Samples too alike or too small to train on: live without
+		 * a dictionary, and stop collecting. */
+		sl_free(dict);
+		tc->nsamples = 0;
+		return SEMLITE_OK;
+	}
+	uint8_t k[5];
+	store_meta_key(k, 'z', tc->coll->rec.id);
+	if (!rc)
+		rc = store_put_checked(&t->st, STORE_DB_META, k, 5, dict, n);
+	sl_free(dict);
+	return rc;
+}
+
+static int commit_once(semlite_txn *t)
+{
+	int rc = SEMLITE_OK;
+	for (size_t i = 0; i < t->ntc && !rc; i++) {
+		api_tcoll *tc = &t->tc[i];
+		rc = maybe_train(t, tc);
+		if (!rc && tc->dirty)
+			rc = store_counters_put(&t->st, tc->coll->rec.id,
+			                        &tc->ctr);
+	}
+	if (!rc)
+		rc = filt_cache_flush(t->bitmaps, &t->st);
+	if (!rc)
+		rc = store_txn_commit(&t->st);
+	return rc;
+}
+
+SEMLITE_API int semlite_txn_commit(semlite_txn *t)
+{
+	if (!t)
+		return sl_err(SEMLITE_INVALID, "semlite_txn_commit: NULL");
+	int rc;
+	if (t->failed) {
+		rc = sl_err(SEMLITE_MISUSE,
+		            "the transaction failed earlier: abort it");
+		goto out;
+	}
+	for (int attempt = 0; attempt < MAX_GROWTH; attempt++) {
+		rc = commit_once(t);
+		if (rc != SEMLITE_FULL)
+			break;
+		rc = grow_and_replay(t);
+		if (rc)
+			break;
+	}
+out:
+	txn_free(t);
+	return rc;
+}
+
+int api_txn_run(semlite_collection *c, semlite_txn *t, api_op *op)
+{
+	if (t) {
+		if (t->db != c->db) {
+			op_free(op);
+			return sl_err(SEMLITE_MISUSE,
+			              "transaction of another database");
+		}
+		return txn_do(t, op);
+	}
+	semlite_txn *own;
+	int rc = semlite_txn_begin(c->db, &own);
+	if (rc) {
+		op_free(op);
+		return rc;
+	}
+	rc = txn_do(own, op);
+	if (rc) {
+		semlite_txn_abort(own);
+		return rc;
+	}
+	return semlite_txn_commit(own);
+}

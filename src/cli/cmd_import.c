@@ -1,0 +1,339 @@
+/*
+ * cmd_import.c — `semlite import DB FILE`: loads JSONL, plain text or
+ * fvecs into a collection in batches, one transaction per batch.
+ *
+ * JSONL: the id comes from --id-field (default `_id`, else `id`; numbers
+ * are accepted and spelled as integers), the text from the --text-field
+ * values joined by one space (default `title` and `text`, whichever are
+ * present), and every other field goes into the metadata object. Text:
+ * one document per line, id = line number (from 1). fvecs: one vector per
+ * record, id = row number (from 0). Files ending in .zst are read
+ * compressed.
+ *
+ * A malformed record stops the import with file:line and the field: the
+ * batches committed before it stay, the failing batch is aborted whole.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "cli/dbutil.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_TEXT_FIELDS 16
+
+typedef struct imp {
+	const char *file;
+	semlite_db *db;
+	semlite_collection *coll;
+	semlite_txn *txn;
+	long batch;
+	long in_batch;
+	unsigned long long done;
+	const char *id_field;
+	const char *text_fields[MAX_TEXT_FIELDS];
+	int ntext;
+	bool progress;
+	double t0;
+	char *text;
+	size_t text_cap;
+} imp;
+
+static int fail_line(imp *im, unsigned long long line, const char *field,
+                     const char *what)
+{
+	fprintf(stderr, "semlite import: %s:%llu: field \"%s\": %s\n", im->file,
+	        line, field, what);
+	return 1;
+}
+
+/* Commits the batch when full (or when `final`); begins the next. */
+static int batch_step(imp *im, bool final)
+{
+	if (!final && ++im->in_batch < im->batch)
+		return 0;
+	int rc = semlite_txn_commit(im->txn);
+	im->txn = NULL;
+	if (rc)
+		return cli_fail("import", rc, "%s: commit failed", im->file);
+	im->in_batch = 0;
+	if (im->progress) {
+		double dt = cli_now() - im->t0;
+		fprintf(stderr, "\r%llu documents, %.0f docs/s ", im->done,
+		        dt > 0 ? (double)im->done / dt : 0.0);
+	}
+	if (final)
+		return 0;
+	rc = semlite_txn_begin(im->db, &im->txn);
+	return rc ? cli_fail("import", rc, "cannot begin a transaction") : 0;
+}
+
+static int put_rc(imp *im, int rc, unsigned long long line, const char *id)
+{
+	if (!rc) {
+		im->done++;
+		return batch_step(im, false);
+	}
+	fprintf(stderr, "semlite import: %s:%llu: document '%s': %s: %s\n",
+	        im->file, line, id, semlite_errstr(rc), semlite_errmsg());
+	return 1;
+}
+
+static int append_text(imp *im, size_t *len, const char *s)
+{
+	size_t n = strlen(s), need = *len + n + 2;
+	if (need > im->text_cap) {
+		char *p = realloc(im->text, need * 2);
+		if (!p)
+			return -1;
+		im->text = p;
+		im->text_cap = need * 2;
+	}
+	if (*len)
+		im->text[(*len)++] = ' ';
+	memcpy(im->text + *len, s, n + 1);
+	*len += n;
+	return 0;
+}
+
+/* The id of a JSONL object as text in buf. */
+static const char *json_id(imp *im, cJSON *o, const char **field, char *buf,
+                           size_t cap)
+{
+	const char *f = im->id_field;
+	cJSON *v = f ? cJSON_GetObjectItemCaseSensitive(o, f) : NULL;
+	if (!f) {
+		f = "_id";
+		v = cJSON_GetObjectItemCaseSensitive(o, "_id");
+		if (!v) {
+			f = "id";
+			v = cJSON_GetObjectItemCaseSensitive(o, "id");
+		}
+	}
+	*field = f;
+	if (cJSON_IsString(v))
+		return v->valuestring;
+	if (cJSON_IsNumber(v) &&
+	    v->valuedouble == (double)(long long)v->valuedouble) {
+		snprintf(buf, cap, "%lld", (long long)v->valuedouble);
+		return buf;
+	}
+	return NULL;
+}
+
+static int jsonl_line(imp *im, char *line, size_t len, unsigned long long ln)
+{
+	cJSON *o = cJSON_ParseWithLength(line, len);
+	char idbuf[32], *meta = NULL, *idcopy = NULL;
+	const char *idf;
+	int ret = 1;
+	if (!cJSON_IsObject(o)) {
+		ret = fail_line(im, ln, "", "not a JSON object");
+		goto out;
+	}
+	const char *id = json_id(im, o, &idf, idbuf, sizeof idbuf);
+	if (!id) {
+		ret =
+		    fail_line(im, ln, idf, "missing, or not a string/integer");
+		goto out;
+	}
+	/* The id lives inside o, whose id field is removed below. */
+	if (!(idcopy = strdup(id))) {
+		ret = fail_line(im, ln, idf, "out of memory");
+		goto out;
+	}
+	id = idcopy;
+	size_t tl = 0;
+	if (im->text)
+		im->text[0] = 0;
+	for (int i = 0; i < im->ntext; i++) {
+		cJSON *v =
+		    cJSON_GetObjectItemCaseSensitive(o, im->text_fields[i]);
+		if (!v)
+			continue;
+		if (!cJSON_IsString(v)) {
+			ret = fail_line(im, ln, im->text_fields[i],
+			                "expected a string");
+			goto out;
+		}
+		if (append_text(im, &tl, v->valuestring)) {
+			ret = fail_line(im, ln, im->text_fields[i],
+			                "out of memory");
+			goto out;
+		}
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(o, idf);
+	for (int i = 0; i < im->ntext; i++)
+		cJSON_DeleteItemFromObjectCaseSensitive(o, im->text_fields[i]);
+	if (o->child && !(meta = cJSON_PrintUnformatted(o))) {
+		ret = fail_line(im, ln, "", "out of memory");
+		goto out;
+	}
+	ret = put_rc(im,
+	             semlite_doc_put(im->coll, im->txn, id,
+	                             im->text ? im->text : "", tl, meta),
+	             ln, id);
+out:
+	free(meta);
+	free(idcopy);
+	cJSON_Delete(o);
+	return ret;
+}
+
+static int import_lines(imp *im, bool jsonl)
+{
+	cli_lines *r;
+	if (cli_lines_open(im->file, &r))
+		return cli_fail("import", SEMLITE_IOERR, "cannot read %s",
+		                im->file);
+	char *line;
+	size_t len;
+	unsigned long long ln = 0;
+	int g, ret = 0;
+	while (!ret && (g = cli_lines_next(r, &line, &len)) == 1) {
+		ln++;
+		if (len == 0 || (len == 1 && line[0] == '\r'))
+			continue;
+		if (jsonl) {
+			ret = jsonl_line(im, line, len, ln);
+		} else {
+			char id[32];
+			snprintf(id, sizeof id, "%llu", ln);
+			ret = put_rc(im,
+			             semlite_doc_put(im->coll, im->txn, id,
+			                             line, len, NULL),
+			             ln, id);
+		}
+	}
+	if (!ret && g < 0)
+		ret = cli_fail("import", SEMLITE_IOERR,
+		               "%s: read error after line %llu", im->file, ln);
+	cli_lines_close(r);
+	return ret;
+}
+
+static int import_fvecs(imp *im)
+{
+	FILE *f = fopen(im->file, "rb");
+	if (!f)
+		return cli_fail("import", SEMLITE_IOERR, "cannot read %s",
+		                im->file);
+	float *v = NULL;
+	size_t cap = 0, dim;
+	unsigned long long row = 0;
+	int g, ret = 0;
+	while (!ret && (g = cli_fvecs_next(f, &v, &cap, &dim)) == 1) {
+		char id[32];
+		snprintf(id, sizeof id, "%llu", row);
+		ret = put_rc(im,
+		             semlite_vector_put(im->coll, im->txn, id, v, dim,
+		                                NULL, 0, NULL),
+		             row + 1, id);
+		row++;
+	}
+	if (!ret && g < 0)
+		ret =
+		    fail_line(im, row + 1, "vector", "malformed fvecs record");
+	free(v);
+	fclose(f);
+	return ret;
+}
+
+static int parse_args(imp *im, int argc, char **argv, const char **path,
+                      const char **format, const char **name)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (a[0] != '-' || !a[1]) {
+			if (!*path)
+				*path = a;
+			else if (!im->file)
+				im->file = a;
+			else
+				return cli_usage("import", "unexpected '%s'",
+				                 a);
+			continue;
+		}
+		if (!v)
+			return cli_usage("import", "%s needs a value", a);
+		i++;
+		if (!strcmp(a, "--format"))
+			*format = v;
+		else if (!strcmp(a, "--collection"))
+			*name = v;
+		else if (!strcmp(a, "--id-field"))
+			im->id_field = v;
+		else if (!strcmp(a, "--text-field") &&
+		         im->ntext < MAX_TEXT_FIELDS)
+			im->text_fields[im->ntext++] = v;
+		else if (!(!strcmp(a, "--batch") &&
+		           cli_parse_long(v, 1, 10000000, &im->batch)))
+			return cli_usage("import", "bad option %s %s", a, v);
+	}
+	if (!*path || !im->file)
+		return cli_usage("import", "need DB and FILE");
+	return 0;
+}
+
+static const char *guess_format(const char *file)
+{
+	size_t n = strlen(file);
+	if (n > 4 && !strcmp(file + n - 4, ".zst"))
+		n -= 4;
+	if (n >= 6 && !strncmp(file + n - 6, ".fvecs", 6))
+		return "fvecs";
+	if ((n >= 6 && !strncmp(file + n - 6, ".jsonl", 6)) ||
+	    (n >= 5 && !strncmp(file + n - 5, ".json", 5)))
+		return "jsonl";
+	return "text";
+}
+
+int cli_cmd_import(int argc, char **argv)
+{
+	if (argc > 1 &&
+	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf(
+		    "usage: semlite import DB FILE [--format jsonl|text|fvecs] "
+		    "[--collection NAME]\n"
+		    "       [--id-field F] [--text-field F]... [--batch N]\n");
+		return 0;
+	}
+	imp im = {0};
+	const char *path = NULL, *format = NULL, *name = NULL;
+	im.batch = 1000;
+	int ret = parse_args(&im, argc, argv, &path, &format, &name);
+	if (ret)
+		return ret;
+	if (!format)
+		format = guess_format(im.file);
+	if (strcmp(format, "jsonl") && strcmp(format, "text") &&
+	    strcmp(format, "fvecs"))
+		return cli_usage("import", "unknown format '%s'", format);
+	if (!im.ntext) {
+		im.text_fields[im.ntext++] = "title";
+		im.text_fields[im.ntext++] = "text";
+	}
+	if (cli_open("import", path, 0, name, &im.db, &im.coll))
+		return 1;
+	im.progress = cli_stderr_is_tty();
+	im.t0 = cli_now();
+	int rc = semlite_txn_begin(im.db, &im.txn);
+	if (rc)
+		ret = cli_fail("import", rc, "cannot begin a transaction");
+	else if (!strcmp(format, "fvecs"))
+		ret = import_fvecs(&im);
+	else
+		ret = import_lines(&im, !strcmp(format, "jsonl"));
+	if (!ret)
+		ret = batch_step(&im, true);
+	semlite_txn_abort(im.txn);
+	if (im.progress)
+		fputc('\n', stderr);
+	if (!ret)
+		fprintf(stderr, "imported %llu documents in %.2f s\n", im.done,
+		        cli_now() - im.t0);
+	free(im.text);
+	semlite_collection_close(im.coll);
+	semlite_close(im.db);
+	return ret;
+}

@@ -1,0 +1,117 @@
+/*
+ * cmd_stats.c — `semlite stats DB [--json]`: documents, collections, the
+ * model, bytes on disk and bytes per document.
+ */
+#include "cli/dbutil.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+static const char *const metric_names[] = {"cosine", "dot", "l2"};
+static const char *const prec_names[] = {"int8", "f16", "f32"};
+
+static void print_coll(const char *name, const semlite_collection_stats *s,
+                       bool json)
+{
+	if (!json) {
+		printf("collection %s: %" PRIu64 " documents, dim %u, %s, %s, "
+		       "model %s",
+		       name, s->documents, s->dim, metric_names[s->metric],
+		       prec_names[s->precision],
+		       s->has_model ? "" : "none (vector-only)");
+		if (s->has_model)
+			printf("%016" PRIx64 " (%" PRIu64 " bytes)",
+			       s->model_hash, s->model_bytes);
+		printf("\n  text+metadata %" PRIu64 " bytes stored as %" PRIu64
+		       " (%.1f%%), %" PRIu64 " tombstones\n",
+		       s->payload_bytes, s->stored_bytes,
+		       s->payload_bytes ? 100.0 * (double)s->stored_bytes /
+		                              (double)s->payload_bytes
+		                        : 0.0,
+		       s->tombstones);
+		return;
+	}
+	fputs("{\"name\": ", stdout);
+	cli_json_string(stdout, name, strlen(name));
+	printf(", \"documents\": %" PRIu64 ", \"dim\": %u, \"metric\": \"%s\", "
+	       "\"precision\": \"%s\", \"model\": ",
+	       s->documents, s->dim, metric_names[s->metric],
+	       prec_names[s->precision]);
+	if (s->has_model)
+		printf("\"%016" PRIx64 "\"", s->model_hash);
+	else
+		fputs("null", stdout);
+	printf(", \"model_bytes\": %" PRIu64 ", \"payload_bytes\": %" PRIu64
+	       ", \"stored_bytes\": %" PRIu64 ", \"tombstones\": %" PRIu64 "}",
+	       s->model_bytes, s->payload_bytes, s->stored_bytes,
+	       s->tombstones);
+}
+
+static int stats(semlite_db *db, char **names, size_t n, bool json)
+{
+	uint64_t docs = 0, disk = 0;
+	int rc = semlite_db_file_size(db, &disk);
+	if (rc)
+		return cli_fail("stats", rc, "cannot stat the file");
+	if (json)
+		printf("{\"collections\": %zu, \"details\": [", n);
+	for (size_t i = 0; i < n; i++) {
+		semlite_collection *c;
+		semlite_collection_stats s;
+		rc = semlite_collection_open(db, names[i], &c);
+		if (!rc)
+			rc = semlite_collection_stats_get(c, &s);
+		semlite_collection_close(c);
+		if (rc)
+			return cli_fail("stats", rc, "collection '%s'",
+			                names[i]);
+		if (json && i)
+			fputs(", ", stdout);
+		print_coll(names[i], &s, json);
+		docs += s.documents;
+	}
+	double per = docs ? (double)disk / (double)docs : 0;
+	if (json)
+		printf("], \"documents\": %" PRIu64
+		       ", \"bytes_on_disk\": %" PRIu64
+		       ", \"bytes_per_doc\": %.1f}\n",
+		       docs, disk, per);
+	else
+		printf("collections: %zu\ndocuments: %" PRIu64
+		       "\nbytes on disk: %" PRIu64
+		       "\nbytes per document: %.1f\n",
+		       n, docs, disk, per);
+	return 0;
+}
+
+int cli_cmd_stats(int argc, char **argv)
+{
+	const char *path = NULL;
+	bool json = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: semlite stats DB [--json]\n");
+			return 0;
+		}
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (!path)
+			path = argv[i];
+		else
+			return cli_usage("stats", "unexpected '%s'", argv[i]);
+	}
+	if (!path)
+		return cli_usage("stats", "no database given");
+	semlite_db *db;
+	if (cli_open("stats", path, SEMLITE_OPEN_READONLY, NULL, &db, NULL))
+		return 1;
+	char **names;
+	size_t n;
+	int rc = semlite_collection_list(db, &names, &n);
+	int ret = rc ? cli_fail("stats", rc, "cannot list collections")
+	             : stats(db, names, n, json);
+	if (!rc)
+		semlite_names_free(names, n);
+	semlite_close(db);
+	return ret;
+}

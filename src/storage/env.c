@@ -1,0 +1,390 @@
+/*
+ * env.c — the LMDB environment: open/create with the format check,
+ * transactions, error mapping and growth of the memory map.
+ *
+ * Map growth. LMDB reserves address space for the whole map up front and
+ * fails a write with MDB_MAP_FULL when it runs out. The file itself grows
+ * only as pages are written, so we start with a generous map (1 GiB, or
+ * SEMLITE_MAP_SIZE bytes from the environment, which tests use to force
+ * growth) and double it on demand. mdb_env_set_mapsize() may only run when
+ * the process has no transaction open, so every transaction holds a
+ * process-wide reader lock (pthread rwlock) for its lifetime and growth
+ * takes it exclusively. A write transaction that hits MAP_FULL is aborted
+ * by its owner, the map grown, and the transaction replayed (api/txn.c
+ * keeps the log). Another process's growth shows up as MDB_MAP_RESIZED at
+ * begin: we adopt the new size and retry.
+ *
+ * Rejected: MDB_WRITEMAP with a preallocated sparse file (the file would
+ * look as large as the map), and one enormous fixed map (fails on systems
+ * with an address-space limit and still needs growth eventually).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "storage/store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define STORE_DEFAULT_MAP ((size_t)1 << 30)
+#define STORE_MAX_MAP     ((size_t)1 << 42)
+
+struct store_env {
+	MDB_env *env;
+	MDB_dbi dbi[STORE_DB_COUNT];
+	pthread_rwlock_t maplock;
+	size_t mapsize;
+	bool readonly;
+	char *path;
+};
+
+static const char *const db_names[STORE_DB_COUNT] = {
+    "meta",  "model",   "docs",  "ids",     "codes",
+    "exact", "bitmaps", "links", "postings"};
+
+const char *store_db_name(store_db db)
+{
+	return db < STORE_DB_COUNT ? db_names[db] : "?";
+}
+
+int store_rc(int rc, const char *what)
+{
+	switch (rc) {
+	case MDB_NOTFOUND:
+		return SEMLITE_NOTFOUND;
+	case MDB_MAP_FULL:
+		return sl_err(SEMLITE_FULL, "%s: the memory map is full", what);
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_BAD_TXN:
+	case MDB_BAD_VALSIZE:
+		return sl_err(SEMLITE_CORRUPT, "%s: %s", what,
+		              mdb_strerror(rc));
+	case MDB_VERSION_MISMATCH:
+		return sl_err(SEMLITE_VERSION, "%s: %s", what,
+		              mdb_strerror(rc));
+	case MDB_READERS_FULL:
+	case MDB_TXN_FULL:
+		return sl_err(SEMLITE_BUSY, "%s: %s", what, mdb_strerror(rc));
+	case ENOMEM:
+		return sl_err(SEMLITE_NOMEM, "%s: out of memory", what);
+	case ENOENT:
+		return sl_err(SEMLITE_NOTFOUND, "%s: no such file", what);
+	case EACCES:
+	case EROFS:
+		return sl_err(SEMLITE_IOERR, "%s: %s", what, mdb_strerror(rc));
+	default:
+		return sl_err(SEMLITE_IOERR, "%s: %s", what, mdb_strerror(rc));
+	}
+}
+
+static size_t initial_mapsize(void)
+{
+	const char *s = getenv("SEMLITE_MAP_SIZE");
+	if (s && *s) {
+		char *end;
+		unsigned long long v = strtoull(s, &end, 10);
+		if (!*end && v >= 65536)
+			return (size_t)v;
+	}
+	return STORE_DEFAULT_MAP;
+}
+
+/* Writes (create) or checks (open) the "format" record. */
+static int format_check(store_env *e, bool create)
+{
+	store_txn t;
+	int rc = store_txn_begin(e, create, &t);
+	if (rc)
+		return rc;
+	const uint8_t *p;
+	size_t n;
+	rc = store_get_checked(&t, STORE_DB_META, "format", 6, &p, &n);
+	if (rc == SEMLITE_NOTFOUND && create) {
+		uint8_t rec[12];
+		memcpy(rec, STORE_MAGIC, 8);
+		sl_store_u32le(rec + 8, STORE_FORMAT_VERSION);
+		rc = store_put_checked(&t, STORE_DB_META, "format", 6, rec, 12);
+		if (!rc)
+			rc = store_txn_commit(&t);
+		else
+			store_txn_abort(&t);
+		return rc;
+	}
+	if (rc == SEMLITE_NOTFOUND)
+		rc = sl_err(SEMLITE_CORRUPT, "%s: not a semlite database",
+		            e->path);
+	else if (!rc && (n != 12 || memcmp(p, STORE_MAGIC, 8)))
+		rc = sl_err(SEMLITE_CORRUPT, "%s: bad format record", e->path);
+	else if (!rc && sl_load_u32le(p + 8) != STORE_FORMAT_VERSION)
+		rc =
+		    sl_err(SEMLITE_VERSION,
+		           "%s: format version %u, this build reads %u",
+		           e->path, sl_load_u32le(p + 8), STORE_FORMAT_VERSION);
+	store_txn_abort(&t);
+	return rc;
+}
+
+static int open_dbis(store_env *e, bool create)
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(e->env, NULL, create ? 0 : MDB_RDONLY, &txn);
+	if (rc)
+		return store_rc(rc, e->path);
+	for (int i = 0; i < STORE_DB_COUNT; i++) {
+		rc = mdb_dbi_open(txn, db_names[i], create ? MDB_CREATE : 0,
+		                  &e->dbi[i]);
+		if (rc == MDB_NOTFOUND) {
+			mdb_txn_abort(txn);
+			return sl_err(SEMLITE_CORRUPT,
+			              "%s: not a semlite database (no '%s')",
+			              e->path, db_names[i]);
+		}
+		if (rc) {
+			mdb_txn_abort(txn);
+			return store_rc(rc, e->path);
+		}
+	}
+	rc = mdb_txn_commit(txn);
+	return rc ? store_rc(rc, e->path) : SEMLITE_OK;
+}
+
+int store_env_open(const char *path, bool create, bool readonly,
+                   store_env **out)
+{
+	*out = NULL;
+	struct stat st;
+	bool exists = stat(path, &st) == 0;
+	if (!exists && (!create || readonly))
+		return sl_err(SEMLITE_NOTFOUND, "%s: no such database", path);
+	if (exists && !S_ISREG(st.st_mode))
+		return sl_err(SEMLITE_INVALID, "%s: not a regular file", path);
+	store_env *e = sl_calloc(1, sizeof *e);
+	if (!e || !(e->path = sl_strdup(path))) {
+		sl_free(e);
+		return sl_err(SEMLITE_NOMEM, "opening %s", path);
+	}
+	e->readonly = readonly;
+	pthread_rwlock_init(&e->maplock, NULL);
+	int rc = mdb_env_create(&e->env);
+	if (rc) {
+		e->env = NULL;
+		rc = store_rc(rc, path);
+		goto out;
+	}
+	e->mapsize = initial_mapsize();
+	if (exists && (size_t)st.st_size * 2 > e->mapsize)
+		e->mapsize = (size_t)st.st_size * 2;
+	mdb_env_set_mapsize(e->env, e->mapsize);
+	mdb_env_set_maxdbs(e->env, STORE_DB_COUNT + 2);
+	mdb_env_set_maxreaders(e->env, 256);
+	unsigned flags = MDB_NOSUBDIR | MDB_NOTLS;
+	if (readonly)
+		flags |= MDB_RDONLY;
+	rc = mdb_env_open(e->env, path, flags, 0644);
+	if (rc) {
+		rc = rc == MDB_INVALID
+		         ? sl_err(SEMLITE_CORRUPT, "%s: not an LMDB file", path)
+		         : store_rc(rc, path);
+		goto out;
+	}
+	MDB_envinfo info;
+	mdb_env_info(e->env, &info);
+	e->mapsize = info.me_mapsize;
+	rc = open_dbis(e, create && !exists);
+	if (!rc)
+		rc = format_check(e, create && !exists);
+out:
+	if (rc)
+		store_env_close(e);
+	else
+		*out = e;
+	return rc;
+}
+
+void store_env_close(store_env *e)
+{
+	if (!e)
+		return;
+	if (e->env)
+		mdb_env_close(e->env);
+	pthread_rwlock_destroy(&e->maplock);
+	sl_free(e->path);
+	sl_free(e);
+}
+
+bool store_env_readonly(const store_env *e)
+{
+	return e->readonly;
+}
+
+const char *store_env_path(const store_env *e)
+{
+	return e->path;
+}
+
+size_t store_env_mapsize(store_env *e)
+{
+	return e->mapsize;
+}
+
+/* Takes the map lock exclusively, waiting at most a few seconds (a thread
+ * that holds a read snapshot while its own write fails must not hang). */
+static bool maplock_exclusive(store_env *e)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 10;
+	return pthread_rwlock_timedwrlock(&e->maplock, &ts) == 0;
+}
+
+/* Adopts a map size another process set (MDB_MAP_RESIZED). */
+static int adopt_mapsize(store_env *e)
+{
+	if (!maplock_exclusive(e))
+		return sl_err(SEMLITE_BUSY, "%s: cannot adopt the map size",
+		              e->path);
+	int rc = mdb_env_set_mapsize(e->env, 0);
+	if (!rc) {
+		MDB_envinfo info;
+		mdb_env_info(e->env, &info);
+		e->mapsize = info.me_mapsize;
+	}
+	pthread_rwlock_unlock(&e->maplock);
+	return rc ? store_rc(rc, e->path) : SEMLITE_OK;
+}
+
+int store_env_grow(store_env *e)
+{
+	if (e->mapsize >= STORE_MAX_MAP)
+		return sl_err(SEMLITE_FULL, "%s: map size limit reached",
+		              e->path);
+	if (!maplock_exclusive(e))
+		return sl_err(SEMLITE_FULL,
+		              "%s: map full and other transactions of this "
+		              "process keep it from growing",
+		              e->path);
+	MDB_envinfo info;
+	mdb_env_info(e->env, &info);
+	size_t want = info.me_mapsize * 2;
+	int rc = mdb_env_set_mapsize(e->env, want);
+	if (!rc) {
+		mdb_env_info(e->env, &info);
+		e->mapsize = info.me_mapsize;
+	}
+	pthread_rwlock_unlock(&e->maplock);
+	return rc ? store_rc(rc, e->path) : SEMLITE_OK;
+}
+
+int store_txn_begin(store_env *e, bool write, store_txn *t)
+{
+	t->txn = NULL;
+	t->env = e;
+	t->write = write;
+	if (write && e->readonly)
+		return sl_err(SEMLITE_MISUSE, "%s: opened read-only", e->path);
+	for (int attempt = 0; attempt < 3; attempt++) {
+		pthread_rwlock_rdlock(&e->maplock);
+		int rc = mdb_txn_begin(e->env, NULL, write ? 0 : MDB_RDONLY,
+		                       &t->txn);
+		if (!rc)
+			return SEMLITE_OK;
+		pthread_rwlock_unlock(&e->maplock);
+		t->txn = NULL;
+		if (rc != MDB_MAP_RESIZED)
+			return store_rc(rc, e->path);
+		rc = adopt_mapsize(e);
+		if (rc)
+			return rc;
+	}
+	return sl_err(SEMLITE_BUSY, "%s: the map keeps being resized", e->path);
+}
+
+int store_txn_commit(store_txn *t)
+{
+	if (!t->txn)
+		return sl_err(SEMLITE_MISUSE, "commit without a transaction");
+	int rc = t->write ? mdb_txn_commit(t->txn) : (mdb_txn_abort(t->txn), 0);
+	t->txn = NULL;
+	pthread_rwlock_unlock(&t->env->maplock);
+	return rc ? store_rc(rc, "commit") : SEMLITE_OK;
+}
+
+void store_txn_abort(store_txn *t)
+{
+	if (!t || !t->txn)
+		return;
+	mdb_txn_abort(t->txn);
+	t->txn = NULL;
+	pthread_rwlock_unlock(&t->env->maplock);
+}
+
+MDB_dbi store_dbi(const store_txn *t, store_db db)
+{
+	return t->env->dbi[db];
+}
+
+int store_get(const store_txn *t, store_db db, const void *k, size_t kl,
+              MDB_val *v)
+{
+	MDB_val key = {kl, (void *)k};
+	int rc = mdb_get(t->txn, t->env->dbi[db], &key, v);
+	if (rc == MDB_NOTFOUND)
+		return SEMLITE_NOTFOUND;
+	return rc ? store_rc(rc, db_names[db]) : SEMLITE_OK;
+}
+
+int store_put(const store_txn *t, store_db db, const void *k, size_t kl,
+              const void *v, size_t vl)
+{
+	MDB_val key = {kl, (void *)k}, val = {vl, (void *)v};
+	int rc = mdb_put(t->txn, t->env->dbi[db], &key, &val, 0);
+	return rc ? store_rc(rc, db_names[db]) : SEMLITE_OK;
+}
+
+int store_put_reserve(const store_txn *t, store_db db, const void *k, size_t kl,
+                      size_t vl, void **where)
+{
+	MDB_val key = {kl, (void *)k}, val = {vl, NULL};
+	int rc = mdb_put(t->txn, t->env->dbi[db], &key, &val, MDB_RESERVE);
+	if (rc)
+		return store_rc(rc, db_names[db]);
+	*where = val.mv_data;
+	return SEMLITE_OK;
+}
+
+int store_del(const store_txn *t, store_db db, const void *k, size_t kl)
+{
+	MDB_val key = {kl, (void *)k};
+	int rc = mdb_del(t->txn, t->env->dbi[db], &key, NULL);
+	if (rc == MDB_NOTFOUND)
+		return SEMLITE_NOTFOUND;
+	return rc ? store_rc(rc, db_names[db]) : SEMLITE_OK;
+}
+
+int store_del_prefix(const store_txn *t, store_db db, const void *prefix,
+                     size_t pl)
+{
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(t->txn, t->env->dbi[db], &c);
+	if (rc)
+		return store_rc(rc, db_names[db]);
+	MDB_val k = {pl, (void *)prefix}, v;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	while (!rc && k.mv_size >= pl && !memcmp(k.mv_data, prefix, pl)) {
+		rc = mdb_cursor_del(c, 0);
+		if (rc)
+			break;
+		/* Re-seek rather than trust the cursor's position after a
+		 * delete at a page boundary. */
+		k.mv_size = pl;
+		k.mv_data = (void *)prefix;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	}
+	mdb_cursor_close(c);
+	return rc && rc != MDB_NOTFOUND ? store_rc(rc, db_names[db])
+	                                : SEMLITE_OK;
+}

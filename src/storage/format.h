@@ -1,0 +1,147 @@
+/*
+ * format.h — the on-disk format of a semlite database, in one place.
+ *
+ * A database is one LMDB environment opened with MDB_NOSUBDIR: the data
+ * file `x.semlite` and its lock file `x.semlite-lock`. LMDB gives us
+ * crash-safe copy-on-write B+trees, one writer and any number of readers
+ * (threads and processes), and zero-copy reads of the memory map. Inside
+ * the environment live the named sub-databases described below. Nothing
+ * else is stored; in particular there is no journal of our own.
+ *
+ * Byte order. Integers inside values are little-endian (sl_load_u32le).
+ * Integers inside keys are big-endian so that LMDB's memcmp order is
+ * numeric order: a cursor walks one collection's records in internal-id
+ * order by seeking to the collection prefix.
+ *
+ * Collections. A database holds named collections; each gets a dense u32
+ * `collection id` when created (never reused) and every per-collection key
+ * starts with it (4 bytes, big-endian). Dropping a collection deletes all
+ * its keys. Documents get dense u32 `internal ids` inside their collection
+ * (CRoaring 0.2.x bitmaps are 32-bit); they are never reused either: an
+ * upsert or a delete tombstones the old internal id and an upsert takes a
+ * fresh one. That keeps ids stable for an index that still links to a
+ * deleted node (the HNSW graph repairs around tombstones).
+ *
+ * Checked records. Every value we define ourselves (all meta records,
+ * bitmaps, model chunks) is a "checked record": the payload followed by a
+ * 4-byte CRC-32C of the payload (store_crc32c). Document records are zstd
+ * frames written with the frame content checksum and content size, so zstd
+ * itself validates them; vector records have a length fixed by the
+ * collection's dimension, checked on every read. Any mismatch is reported as
+ * SEMLITE_CORRUPT naming the sub-database and key, never trusted.
+ *
+ * Sub-databases
+ * -------------
+ *
+ * meta      key                          value (checked record unless noted)
+ *   "format"                             "SEMLITE\0" magic (8), u32 format
+ *                                        version (STORE_FORMAT_VERSION).
+ *                                        A different version opens as
+ *                                        SEMLITE_VERSION.
+ *   "next_collection"                    u32: the next collection id.
+ *   "c:" NAME                            collection record, 64 bytes:
+ *        0 u32 record version (1)       4 u32 collection id
+ *        8 u32 dim                      12 u8 metric (STORE_METRIC_*)
+ *       13 u8 precision (STORE_PREC_*)  14 u8 flags (bit 0: has a model)
+ *       15 u8 reserved (0)              16 u32 HNSW M
+ *       20 u32 HNSW ef_construction     24 u64 seed
+ *       32 u64 model hash (store_hash64 of the model blob; the pin)
+ *       40 u64 model blob length        48 u32 model chunk count
+ *       52..63 reserved (0)
+ *   'n' COLL                             counters, 32 bytes: u32 next
+ *                                        internal id, u32 live documents,
+ *                                        u64 payload bytes (uncompressed
+ *                                        document records of live docs),
+ *                                        u64 stored bytes (their zstd
+ *                                        frames), u64 reserved.
+ *   'z' COLL                             the collection's trained zstd
+ *                                        dictionary (raw bytes). Absent
+ *                                        until enough documents were seen.
+ *   'h' COLL ...                         reserved for the HNSW index
+ *                                        (entry point, top level).
+ *
+ * model     key: u64 model hash (BE) + u32 chunk number (BE)
+ *           value: checked record, up to STORE_MODEL_CHUNK bytes of the
+ *           model blob. Chunks are shared by collections pinned to the same
+ *           hash. The blob is "SLMODEL1" (8), u32 file count (4), then four
+ *           u64 lengths and the bytes of config.json,
+ *           config_sentence_transformers.json, tokenizer.json and
+ *           model.safetensors, in that order (absent files have length 0).
+ *
+ * docs      key: COLL + u32 internal id (BE)
+ *           value: one zstd frame (content size + checksum flags set; it
+ *           may reference the collection's dictionary by its dictID).
+ *           Decompressed: u8 record version (1), u32 external id length,
+ *           u32 text length, u32 metadata length, then the three byte
+ *           strings. Metadata is a JSON object or empty.
+ *
+ * ids       key: COLL + external id bytes (1..STORE_MAX_EXT_ID bytes)
+ *           value: u32 internal id (exactly 4 bytes, not checked: its
+ *           range is validated against the counters instead).
+ *
+ * codes     key: COLL + u32 internal id (BE)
+ *           value: f32 scale, f32 squared L2 norm of the stored vector,
+ *           then dim int8 codes (quant_i8_encode). 8 + dim bytes exactly.
+ *           Present exactly for live documents that have a vector.
+ *
+ * exact     key: COLL + u32 internal id (BE)
+ *           value: dim IEEE binary16 (precision f16) or binary32
+ *           (precision f32) values; absent for precision int8.
+ *
+ * bitmaps   key: COLL + u8 kind + kind-specific bytes
+ *             'T'                        tombstones: internal ids deleted
+ *                                        or replaced by an upsert.
+ *             'F' FIELD 0x00 VALUE       field=value filter: ids whose
+ *                                        metadata has that top-level
+ *                                        scalar. Numbers are spelled as
+ *                                        filt_value_text() prints them.
+ *                                        When FIELD+VALUE exceed
+ *                                        STORE_MAX_FILTER_KEY bytes, VALUE
+ *                                        is 0x01 + u64 store_hash64(VALUE).
+ *           value: checked record holding a CRoaring portable
+ *           serialization. Filter bitmaps may still hold tombstoned ids:
+ *           readers always subtract the tombstones.
+ *
+ * links     reserved for the HNSW index (src/index).
+ * postings  reserved for keyword search (BM25).
+ *
+ * Vectors. For the cosine metric vectors are L2-normalized before they are
+ * stored, so cosine similarity is a dot product at search time.
+ *
+ * Version history: 1 — this layout.
+ */
+#ifndef SL_STORAGE_FORMAT_H
+#define SL_STORAGE_FORMAT_H
+
+#include <stdint.h>
+
+#define STORE_FORMAT_VERSION 1u
+#define STORE_MAGIC          "SEMLITE"  /* 8 bytes with its NUL */
+#define STORE_MODEL_MAGIC    "SLMODEL1" /* 8 bytes, no NUL stored */
+
+#define STORE_COLL_REC_SIZE 64
+#define STORE_COUNTERS_SIZE 32
+#define STORE_DOC_HEADER    13
+#define STORE_CODE_HEADER   8
+
+#define STORE_MAX_NAME       64
+#define STORE_MAX_EXT_ID     256
+#define STORE_MAX_FILTER_KEY 400
+#define STORE_MAX_DIM        65536u
+#define STORE_MODEL_CHUNK    (1u << 20)
+/* Largest decompressed document record we accept (text + metadata). */
+#define STORE_MAX_DOC (64u << 20)
+
+enum store_metric {
+	STORE_METRIC_COSINE = 0,
+	STORE_METRIC_DOT = 1,
+	STORE_METRIC_L2 = 2
+};
+enum store_prec { STORE_PREC_INT8 = 0, STORE_PREC_F16 = 1, STORE_PREC_F32 = 2 };
+
+#define STORE_COLL_HAS_MODEL 1u
+
+#define STORE_BITMAP_TOMBSTONES 'T'
+#define STORE_BITMAP_FILTER     'F'
+
+#endif /* SL_STORAGE_FORMAT_H */

@@ -1,0 +1,224 @@
+/*
+ * store.h — the storage layer: one LMDB environment, its sub-databases,
+ * transactions with automatic map growth, checked records and the codecs
+ * of every record kind. format.h documents the bytes; this header is the
+ * interface the rest of semlite (api/, filter/, index/) uses.
+ *
+ * Error mapping happens here, at the LMDB boundary: MDB_NOTFOUND ->
+ * SEMLITE_NOTFOUND (quietly, no message: absence is normal), MDB_MAP_FULL
+ * -> SEMLITE_FULL (the caller grows the map with store_env_grow() and
+ * replays its transaction), MDB_CORRUPTED/MDB_PAGE_NOTFOUND/MDB_INVALID ->
+ * SEMLITE_CORRUPT, MDB_VERSION_MISMATCH -> SEMLITE_VERSION, ENOMEM ->
+ * SEMLITE_NOMEM, everything else -> SEMLITE_IOERR; each with a message.
+ */
+#ifndef SL_STORAGE_STORE_H
+#define SL_STORAGE_STORE_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/common.h"
+#include "storage/format.h"
+
+typedef enum store_db {
+	STORE_DB_META,
+	STORE_DB_MODEL,
+	STORE_DB_DOCS,
+	STORE_DB_IDS,
+	STORE_DB_CODES,
+	STORE_DB_EXACT,
+	STORE_DB_BITMAPS,
+	STORE_DB_LINKS,
+	STORE_DB_POSTINGS,
+	STORE_DB_COUNT
+} store_db;
+
+typedef struct store_env store_env;
+
+typedef struct store_txn {
+	MDB_txn *txn;
+	store_env *env;
+	bool write;
+} store_txn;
+
+/* ---- environment and transactions (env.c) --------------------------- */
+
+/* Opens path as a database; creates it (and writes the format record)
+ * when `create` and it is missing. */
+int store_env_open(const char *path, bool create, bool readonly,
+                   store_env **out);
+void store_env_close(store_env *e);
+bool store_env_readonly(const store_env *e);
+const char *store_env_path(const store_env *e);
+
+/* Begins a transaction. Every transaction holds the environment's map lock
+ * shared until it ends, so store_env_grow() can resize safely. */
+int store_txn_begin(store_env *e, bool write, store_txn *t);
+int store_txn_commit(store_txn *t);
+void store_txn_abort(store_txn *t);
+
+/* Doubles the map size. The calling thread must hold no transaction.
+ * Returns SEMLITE_FULL when the map cannot grow further (or the lock
+ * could not be taken in time). */
+int store_env_grow(store_env *e);
+size_t store_env_mapsize(store_env *e);
+
+/* Maps an LMDB return code (never MDB_SUCCESS) to a semlite code. */
+int store_rc(int mdb_rc, const char *what);
+
+MDB_dbi store_dbi(const store_txn *t, store_db db);
+const char *store_db_name(store_db db);
+
+/* ---- plain access ---------------------------------------------------- */
+
+int store_get(const store_txn *t, store_db db, const void *k, size_t kl,
+              MDB_val *v);
+int store_put(const store_txn *t, store_db db, const void *k, size_t kl,
+              const void *v, size_t vl);
+/* Reserves vl bytes for key k and returns where to write them (valid until
+ * the next write in this transaction). */
+int store_put_reserve(const store_txn *t, store_db db, const void *k, size_t kl,
+                      size_t vl, void **where);
+int store_del(const store_txn *t, store_db db, const void *k, size_t kl);
+/* Deletes every key starting with prefix. */
+int store_del_prefix(const store_txn *t, store_db db, const void *prefix,
+                     size_t pl);
+
+/* ---- checked records: payload + CRC-32C (record.c) ------------------- */
+
+int store_put_checked(const store_txn *t, store_db db, const void *k, size_t kl,
+                      const void *payload, size_t n);
+/* On success *p and *n view the payload inside the map (valid until the
+ * transaction ends or writes). SEMLITE_CORRUPT on a bad checksum. */
+int store_get_checked(const store_txn *t, store_db db, const void *k, size_t kl,
+                      const uint8_t **p, size_t *n);
+/* Validates one stored value in place (no lookup). */
+int store_checked_view(store_db db, const MDB_val *v, const uint8_t **p,
+                       size_t *n);
+
+/* ---- checksums (checksum.c) ------------------------------------------ */
+
+uint32_t store_crc32c(uint32_t crc, const void *p, size_t n);
+/* A fast non-cryptographic 64-bit hash (pins models, hashes long filter
+ * values); never 0. */
+uint64_t store_hash64(const void *p, size_t n);
+
+/* ---- keys ------------------------------------------------------------ */
+
+static inline void store_key_id(uint8_t k[8], uint32_t coll, uint32_t id)
+{
+	k[0] = (uint8_t)(coll >> 24);
+	k[1] = (uint8_t)(coll >> 16);
+	k[2] = (uint8_t)(coll >> 8);
+	k[3] = (uint8_t)coll;
+	k[4] = (uint8_t)(id >> 24);
+	k[5] = (uint8_t)(id >> 16);
+	k[6] = (uint8_t)(id >> 8);
+	k[7] = (uint8_t)id;
+}
+
+static inline uint32_t store_load_u32be(const void *p)
+{
+	const uint8_t *b = p;
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | (uint32_t)b[3];
+}
+
+/* ---- meta records (record.c) ----------------------------------------- */
+
+typedef struct store_coll_rec {
+	uint32_t id;
+	uint32_t dim;
+	uint8_t metric;
+	uint8_t precision;
+	uint8_t flags;
+	uint32_t hnsw_m;
+	uint32_t hnsw_ef_construction;
+	uint64_t seed;
+	uint64_t model_hash;
+	uint64_t model_len;
+	uint32_t model_chunks;
+} store_coll_rec;
+
+typedef struct store_counters {
+	uint32_t next_id;
+	uint32_t live;
+	uint64_t payload_bytes;
+	uint64_t stored_bytes;
+} store_counters;
+
+int store_coll_get(const store_txn *t, const char *name, store_coll_rec *out);
+int store_coll_put(const store_txn *t, const char *name,
+                   const store_coll_rec *r);
+int store_coll_del(const store_txn *t, const char *name);
+int store_coll_decode(const uint8_t *p, size_t n, store_coll_rec *out);
+/* Allocates the next collection id. */
+int store_coll_next_id(const store_txn *t, uint32_t *out);
+
+int store_counters_get(const store_txn *t, uint32_t coll, store_counters *out);
+int store_counters_put(const store_txn *t, uint32_t coll,
+                       const store_counters *c);
+
+/* Small per-collection meta keys: kind byte + collection id. */
+void store_meta_key(uint8_t k[5], char kind, uint32_t coll);
+
+/* ---- document records (docrec.c) ------------------------------------- */
+
+typedef struct store_doc {
+	const char *ext;
+	uint32_t ext_len;
+	const char *text;
+	uint32_t text_len;
+	const char *meta;
+	uint32_t meta_len;
+} store_doc;
+
+/* Reusable compression state and buffers (one per thread of use). */
+typedef struct store_codec store_codec;
+
+int store_codec_new(store_codec **out);
+void store_codec_free(store_codec *c);
+/* A zstd dictionary ready for both directions; immutable once made, so
+ * one may be shared by threads and codecs. */
+typedef struct store_dict store_dict;
+
+/* SEMLITE_CORRUPT when the bytes are not a usable zstd dictionary. */
+int store_dict_new(const void *p, size_t n, store_dict **out);
+void store_dict_free(store_dict *d);
+/* Makes the codec compress with (and accept frames naming) d; NULL for
+ * none. d is borrowed and must outlive the codec's use of it. */
+void store_codec_use_dict(store_codec *c, const store_dict *d);
+
+/* Compresses a document record; *frame and *n view the codec's buffer, valid
+ * until its next use. */
+int store_doc_encode(store_codec *c, const store_doc *d, const void **frame,
+                     size_t *n);
+/* Validates and decompresses a stored frame; the views in *d point into
+ * the codec's buffer. Frames that name a dictionary need the codec to hold
+ * that dictionary (store_codec_set_dict). */
+int store_doc_decode(store_codec *c, const void *frame, size_t n, store_doc *d);
+/* The uncompressed size a frame declares (validated), for statistics. */
+int store_doc_payload_size(const void *frame, size_t n, uint64_t *out);
+
+/* Trains a zstd dictionary of at most cap bytes from n concatenated
+ * samples; SEMLITE_INVALID when the samples are too few or too alike. */
+int store_dict_train(const void *samples, const size_t *sizes, unsigned n,
+                     void *dict, size_t cap, size_t *out);
+
+/* ---- vectors ---------------------------------------------------------- */
+
+/* Bytes of an exact-vector record for this precision (0 for int8). */
+size_t store_exact_size(uint8_t precision, uint32_t dim);
+
+/* ---- model chunks ----------------------------------------------------- */
+
+int store_model_put(const store_txn *t, const uint8_t *blob, size_t len,
+                    uint64_t *hash, uint32_t *chunks);
+/* Reads and verifies a whole blob (allocated with sl_malloc). */
+int store_model_get(const store_txn *t, uint64_t hash, uint64_t len,
+                    uint32_t chunks, uint8_t **blob);
+int store_model_del(const store_txn *t, uint64_t hash);
+
+#endif /* SL_STORAGE_STORE_H */

@@ -1,0 +1,348 @@
+/*
+ * test_storage.c — the database API through semlite.h only: create and
+ * reopen, upsert, delete, get exact text, filters, transactions (commit,
+ * abort, read-your-writes), map growth, and flat search against a brute
+ * force oracle computed here.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "semlite.h"
+
+#define DIM 16
+
+static char path[256];
+
+static void vec_for(unsigned i, float *v)
+{
+	unsigned s = i * 2654435761u + 12345;
+	for (int d = 0; d < DIM; d++) {
+		s = s * 1103515245u + 12345;
+		v[d] = (float)((s >> 8) % 2000) / 1000.0f - 1.0f;
+	}
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(path, sizeof path, "/tmp/sl_api_storage_%d.semlite",
+	         (int)getpid());
+	unlink(path);
+	char lock[300];
+	snprintf(lock, sizeof lock, "%s-lock", path);
+	unlink(lock);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char lock[300];
+	snprintf(lock, sizeof lock, "%s-lock", path);
+	unlink(path);
+	unlink(lock);
+	return 0;
+}
+
+static semlite_collection *make(semlite_db **db, semlite_metric m)
+{
+	semlite_collection_opts o;
+	semlite_collection_opts_init(&o);
+	o.dim = DIM;
+	o.metric = m;
+	assert_int_equal(semlite_open(path, SEMLITE_OPEN_CREATE, db), 0);
+	assert_int_equal(semlite_collection_create(*db, "c", &o), 0);
+	semlite_collection *c;
+	assert_int_equal(semlite_collection_open(*db, "c", &c), 0);
+	return c;
+}
+
+static void put(semlite_collection *c, semlite_txn *t, unsigned i,
+                const char *text, const char *meta)
+{
+	float v[DIM];
+	char id[32];
+	vec_for(i, v);
+	snprintf(id, sizeof id, "doc-%u", i);
+	assert_int_equal(semlite_vector_put(c, t, id, v, DIM, text,
+	                                    text ? strlen(text) : 0, meta),
+	                 SEMLITE_OK);
+}
+
+static void expect_text(semlite_collection *c, semlite_txn *t, const char *id,
+                        const char *text)
+{
+	semlite_doc *d;
+	int rc = semlite_doc_get(c, t, id, &d);
+	if (!text) {
+		assert_int_equal(rc, SEMLITE_NOTFOUND);
+		return;
+	}
+	assert_int_equal(rc, SEMLITE_OK);
+	assert_string_equal(d->id, id);
+	assert_int_equal(d->text_len, strlen(text));
+	assert_memory_equal(d->text, text, d->text_len);
+	semlite_doc_free(d);
+}
+
+static uint64_t count(semlite_collection *c)
+{
+	semlite_collection_stats s;
+	assert_int_equal(semlite_collection_stats_get(c, &s), 0);
+	return s.documents;
+}
+
+static void test_upsert_delete_reopen(void **state)
+{
+	(void)state;
+	semlite_db *db;
+	semlite_collection *c = make(&db, SEMLITE_METRIC_COSINE);
+	put(c, NULL, 1, "first version", "{\"lang\": \"en\"}");
+	put(c, NULL, 2, "second doc", NULL);
+	expect_text(c, NULL, "doc-1", "first version");
+	put(c, NULL, 1, "replaced \xc3\xa9 text", NULL);
+	expect_text(c, NULL, "doc-1", "replaced \xc3\xa9 text");
+	assert_int_equal(count(c), 2);
+	assert_int_equal(semlite_doc_delete(c, NULL, "doc-2"), SEMLITE_OK);
+	assert_int_equal(semlite_doc_delete(c, NULL, "doc-2"),
+	                 SEMLITE_NOTFOUND);
+	expect_text(c, NULL, "doc-2", NULL);
+	assert_int_equal(count(c), 1);
+	semlite_collection_close(c);
+	semlite_close(db);
+
+	assert_int_equal(semlite_open(path, 0, &db), 0);
+	assert_int_equal(semlite_collection_open(db, "c", &c), 0);
+	expect_text(c, NULL, "doc-1", "replaced \xc3\xa9 text");
+	semlite_collection_stats s;
+	assert_int_equal(semlite_collection_stats_get(c, &s), 0);
+	assert_int_equal(s.documents, 1);
+	assert_int_equal(s.tombstones, 2);
+	char report[256];
+	assert_int_equal(semlite_db_check(db, report, sizeof report), 0);
+	semlite_collection_close(c);
+	semlite_close(db);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	semlite_db *db;
+	semlite_collection *c = make(&db, SEMLITE_METRIC_DOT);
+	float v[DIM] = {0};
+	assert_int_equal(
+	    semlite_vector_put(c, NULL, "x", v, DIM - 1, NULL, 0, NULL),
+	    SEMLITE_DIM_MISMATCH);
+	assert_int_equal(semlite_vector_put(c, NULL, "", v, DIM, NULL, 0, NULL),
+	                 SEMLITE_INVALID);
+	assert_int_equal(
+	    semlite_vector_put(c, NULL, "x", v, DIM, NULL, 0, "[1,2]"),
+	    SEMLITE_INVALID);
+	assert_int_equal(
+	    semlite_vector_put(c, NULL, "x", v, DIM, NULL, 0, "{\"a\":"),
+	    SEMLITE_INVALID);
+	v[3] = NAN;
+	assert_int_equal(
+	    semlite_vector_put(c, NULL, "x", v, DIM, NULL, 0, NULL),
+	    SEMLITE_INVALID);
+	assert_int_equal(semlite_doc_put(c, NULL, "x", "t", 1, NULL),
+	                 SEMLITE_INVALID); /* no model */
+	semlite_collection_opts o;
+	semlite_collection_opts_init(&o);
+	o.dim = 4;
+	assert_int_equal(semlite_collection_create(db, "c", &o),
+	                 SEMLITE_EXISTS);
+	assert_int_equal(semlite_collection_create(db, "bad name", &o),
+	                 SEMLITE_INVALID);
+	semlite_collection *none;
+	assert_int_equal(semlite_collection_open(db, "nope", &none),
+	                 SEMLITE_NOTFOUND);
+	assert_int_equal(count(c), 0);
+	/* A dropped collection's handle fails cleanly. */
+	assert_int_equal(semlite_collection_drop(db, "c"), SEMLITE_OK);
+	assert_int_equal(semlite_vector_put(c, NULL, "y", (float[DIM]){1}, DIM,
+	                                    NULL, 0, NULL),
+	                 SEMLITE_NOTFOUND);
+	semlite_collection_close(c);
+	semlite_close(db);
+	semlite_db *missing;
+	assert_int_equal(semlite_open("/nonexistent/x.semlite", 0, &missing),
+	                 SEMLITE_NOTFOUND);
+	assert_null(missing);
+}
+
+static void test_txn(void **state)
+{
+	(void)state;
+	semlite_db *db;
+	semlite_collection *c = make(&db, SEMLITE_METRIC_COSINE);
+	semlite_txn *t;
+	assert_int_equal(semlite_txn_begin(db, &t), 0);
+	for (unsigned i = 0; i < 3000; i++)
+		put(c, t, i, "batch", NULL);
+	expect_text(c, t, "doc-2999", "batch"); /* read your writes */
+	expect_text(c, NULL, "doc-2999", NULL); /* invisible outside */
+	assert_int_equal(semlite_txn_commit(t), 0);
+	assert_int_equal(count(c), 3000);
+
+	assert_int_equal(semlite_txn_begin(db, &t), 0);
+	put(c, t, 5000, "aborted", NULL);
+	assert_int_equal(semlite_doc_delete(c, t, "doc-7"), 0);
+	/* An invalid put leaves the transaction usable. */
+	assert_int_equal(
+	    semlite_vector_put(c, t, "", (float[DIM]){0}, DIM, NULL, 0, NULL),
+	    SEMLITE_INVALID);
+	semlite_txn_abort(t);
+	expect_text(c, NULL, "doc-5000", NULL);
+	expect_text(c, NULL, "doc-7", "batch");
+	assert_int_equal(count(c), 3000);
+	assert_int_equal(semlite_db_check(db, NULL, 0), 0);
+	semlite_collection_close(c);
+	semlite_close(db);
+}
+
+/* Brute-force oracle: the k best ids by exact f32 score. */
+static float score_of(semlite_metric m, const float *q, const float *v)
+{
+	double dot = 0, qq = 0, vv = 0, l2 = 0;
+	for (int d = 0; d < DIM; d++) {
+		dot += (double)q[d] * v[d];
+		qq += (double)q[d] * q[d];
+		vv += (double)v[d] * v[d];
+		l2 += ((double)q[d] - v[d]) * ((double)q[d] - v[d]);
+	}
+	if (m == SEMLITE_METRIC_COSINE)
+		return (float)(dot / sqrt(qq * vv));
+	return (float)(m == SEMLITE_METRIC_DOT ? dot : l2);
+}
+
+static void search_vs_oracle(semlite_metric m, semlite_precision p)
+{
+	semlite_db *db;
+	semlite_collection_opts o;
+	semlite_collection_opts_init(&o);
+	o.dim = DIM;
+	o.metric = m;
+	o.precision = p;
+	assert_int_equal(semlite_open(path, SEMLITE_OPEN_CREATE, &db), 0);
+	assert_int_equal(semlite_collection_create(db, "s", &o), 0);
+	semlite_collection *c;
+	assert_int_equal(semlite_collection_open(db, "s", &c), 0);
+	semlite_txn *t;
+	assert_int_equal(semlite_txn_begin(db, &t), 0);
+	enum { N = 500 };
+	for (unsigned i = 0; i < N; i++)
+		put(c, t, i, NULL,
+		    i % 3 == 0 ? "{\"group\": \"a\", \"n\": 3}"
+		               : "{\"group\": \"b\"}");
+	assert_int_equal(semlite_txn_commit(t), 0);
+	float q[DIM];
+	vec_for(100000, q);
+	semlite_search_opts so;
+	semlite_search_opts_init(&so);
+	so.k = 5;
+	so.rescore = N; /* rescore everything: must match the oracle */
+	semlite_results *r;
+	assert_int_equal(semlite_search_vector(c, q, DIM, &so, &r), 0);
+	assert_int_equal(r->count, 5);
+	float best = 0;
+	int best_i = -1;
+	for (unsigned i = 0; i < N; i++) {
+		float v[DIM];
+		vec_for(i, v);
+		float s = score_of(m, q, v);
+		if (best_i < 0 ||
+		    (m == SEMLITE_METRIC_L2 ? s < best : s > best)) {
+			best = s;
+			best_i = (int)i;
+		}
+	}
+	char want[32];
+	snprintf(want, sizeof want, "doc-%d", best_i);
+	assert_string_equal(r->items[0].id, want);
+	double tol = p == SEMLITE_PRECISION_F32 ? 1e-4 : 2e-2;
+	assert_true(fabs(r->items[0].score - best) <= tol * (1 + fabs(best)));
+	semlite_results_free(r);
+	/* Filtered: every result is in group a (ids divisible by 3). */
+	so.where_field = "group";
+	so.where_value = "a";
+	so.k = 20;
+	so.with_text = 1;
+	assert_int_equal(semlite_search_vector(c, q, DIM, &so, &r), 0);
+	assert_int_equal(r->count, 20);
+	for (size_t i = 0; i < r->count; i++) {
+		assert_int_equal(atoi(r->items[i].id + 4) % 3, 0);
+		assert_non_null(strstr(r->items[i].metadata, "\"a\""));
+	}
+	semlite_results_free(r);
+	so.where_field = "n";
+	so.where_value = "3";
+	assert_int_equal(semlite_search_vector(c, q, DIM, &so, &r), 0);
+	assert_int_equal(r->count, 20);
+	semlite_results_free(r);
+	/* Deleted documents leave the filter's results. */
+	assert_int_equal(semlite_doc_delete(c, NULL, "doc-0"), 0);
+	so.where_field = "group";
+	so.where_value = "a";
+	so.k = 1000;
+	assert_int_equal(semlite_search_vector(c, q, DIM, &so, &r), 0);
+	assert_int_equal(r->count, (N + 2) / 3 - 1);
+	semlite_results_free(r);
+	assert_int_equal(semlite_collection_drop(db, "s"), 0);
+	semlite_collection_close(c);
+	semlite_close(db);
+}
+
+static void test_search(void **state)
+{
+	(void)state;
+	search_vs_oracle(SEMLITE_METRIC_COSINE, SEMLITE_PRECISION_F16);
+	search_vs_oracle(SEMLITE_METRIC_DOT, SEMLITE_PRECISION_F32);
+	search_vs_oracle(SEMLITE_METRIC_L2, SEMLITE_PRECISION_F16);
+	search_vs_oracle(SEMLITE_METRIC_L2, SEMLITE_PRECISION_F32);
+}
+
+static void test_growth(void **state)
+{
+	(void)state;
+	/* A 64 KiB map must grow many times under one transaction. */
+	setenv("SEMLITE_MAP_SIZE", "65536", 1);
+	semlite_db *db;
+	semlite_collection *c = make(&db, SEMLITE_METRIC_COSINE);
+	semlite_txn *t;
+	assert_int_equal(semlite_txn_begin(db, &t), 0);
+	char text[600];
+	memset(text, 'x', sizeof text - 1);
+	text[sizeof text - 1] = 0;
+	for (unsigned i = 0; i < 2000; i++)
+		put(c, t, i, text, "{\"k\": \"v\"}");
+	assert_int_equal(semlite_txn_commit(t), 0);
+	assert_int_equal(count(c), 2000);
+	expect_text(c, NULL, "doc-1999", text);
+	assert_int_equal(semlite_db_check(db, NULL, 0), 0);
+	semlite_collection_close(c);
+	semlite_close(db);
+	unsetenv("SEMLITE_MAP_SIZE");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_upsert_delete_reopen, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_txn, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_search, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_growth, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
