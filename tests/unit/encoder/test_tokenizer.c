@@ -209,6 +209,22 @@ static void test_other_components(void **state)
 	tok_free(t);
 }
 
+/* tokenizer.json "truncation": the first max_length ids, counted before
+ * unknown ids are dropped. */
+static void test_truncation(void **state)
+{
+	(void)state;
+	tok_tokenizer *t = load(
+	    "{\"truncation\": {\"direction\": \"Right\", \"max_length\": 3, "
+	    "\"strategy\": \"LongestFirst\", \"stride\": 0},"
+	    "\"pre_tokenizer\": {\"type\": \"WhitespaceSplit\"},"
+	    "\"model\": {\"type\": \"WordLevel\", \"unk_token\": \"?\", "
+	    "\"vocab\": {\"?\": 0, \"a\": 1, \"b\": 2}}}");
+	expect_ids(t, "a b a b", -1, 3, 1, 2, 1);
+	expect_ids(t, "a zz b a", -1, 2, 1, 2);
+	tok_free(t);
+}
+
 static void test_rejects(void **state)
 {
 	(void)state;
@@ -236,7 +252,8 @@ static void test_rejects(void **state)
 	     "\"lstrip\": true}], \"model\": {\"type\": \"WordLevel\", "
 	     "\"vocab\": {\"x\": 0}}}",
 	     SEMLITE_UNSUPPORTED},
-	    {"{\"truncation\": {\"max_length\": 5}, \"model\": {\"type\": "
+	    {"{\"truncation\": {\"max_length\": 5, \"direction\": \"Left\"}, "
+	     "\"model\": {\"type\": "
 	     "\"WordLevel\", \"vocab\": {\"x\": 0}}}",
 	     SEMLITE_UNSUPPORTED},
 	    {"[]", SEMLITE_CORRUPT},
@@ -324,6 +341,7 @@ int main(void)
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_unigram),
 	    cmocka_unit_test(test_other_components),
+	    cmocka_unit_test(test_truncation),
 	    cmocka_unit_test(test_rejects),
 	    cmocka_unit_test(test_nomem),
 	    cmocka_unit_test(test_threads),
