@@ -318,7 +318,7 @@ typedef struct semlite_train_opts {
 				    words (0.85) */
 	double mix;	       /**< share of the learned vector in each row,
 				    the rest a random per-token vector that
-				    keeps exact-word identity (0.3); >= 1:
+				    keeps exact-word identity (0.4); >= 1:
 				    learned vectors only */
 	double mix_k;	       /**< the learned share of a token seen c
 				    times is mix * c / (c + mix_k) (100);

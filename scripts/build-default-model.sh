@@ -51,6 +51,6 @@ done >"$tmp/wordnet.txt"
 start=$(date +%s)
 "$bin" train --corpus "$tmp/wordnet.txt" "$gutenberg" --out "$out" \
 	--vocab-size 32768 --dim 256 --train-dim 128 --epochs 3 --threads 1 \
-	--seed 42 \
+	--seed 42 --mix 0.4 --mix-k 100 \
 	--dtype i8
 echo "build-default-model: $(($(date +%s) - start)) s" >&2

@@ -36,7 +36,7 @@ static const char usage[] =
     "  --sif A             SIF weight a/(a+p(w)) (1e-3); 0 or less: off\n"
     "  --common N          common components to remove (1); 0: none\n"
     "  --word-frac F       share of the vocabulary that is whole words\n"
-    "  --mix F             share of the learned vector per row (0.3);\n"
+    "  --mix F             share of the learned vector per row (0.4);\n"
     "                      the rest is a random per-token vector\n"
     "  --mix-k K           learned share grows as count/(count+K) (100)\n"
     "  --unit-rows         normalize vectors before weighting\n"

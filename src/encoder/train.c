@@ -171,7 +171,7 @@ static void apply_defaults(const semlite_train_opts *in, semlite_train_opts *o)
 	o->sif_a = o->sif_a != 0 ? o->sif_a : 1e-3;
 	o->n_common = o->keep_common ? 0 : o->n_common ? o->n_common : 1;
 	o->word_frac = o->word_frac > 0 ? o->word_frac : 0.85;
-	o->mix = o->mix > 0 ? o->mix : 0.3;
+	o->mix = o->mix > 0 ? o->mix : 0.4;
 	o->mix_k = o->mix_k != 0 ? o->mix_k : 100;
 }
 
