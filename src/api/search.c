@@ -332,15 +332,17 @@ static int flat_candidates(const store_txn *st, const store_coll_rec *r,
 
 /* Candidates from the HNSW graph (index.c): the k nearest, already
  * rescored exactly; results_make rescores them the same way. */
-static int index_candidates(const store_txn *st, const store_coll_rec *r,
+static int index_candidates(const store_txn *st, semlite_collection *c,
                             const query *q, const semlite_search_opts *o,
                             const roaring_bitmap_t *allow, heap *h)
 {
+	const store_coll_rec *r = &c->rec;
 	uint32_t k = (uint32_t)o->k, n = 0;
 	hnsw_hit *hits = sl_malloc(k * sizeof *hits);
 	if (!hits)
 		return sl_err(SEMLITE_NOMEM, "search hits");
-	int rc = api_index_search(st, r, q->v, allow, k, o->ef, hits, &n);
+	int rc = api_index_search(st, c->db->serial, r, q->v, allow, k, o->ef,
+	                          hits, &n);
 	for (uint32_t i = 0; !rc && i < n; i++) {
 		float d = hits[i].dist;
 		float s = r->metric == STORE_METRIC_COSINE ? 1.0f - d : -d;
@@ -367,7 +369,7 @@ static int search_in(const store_txn *st, semlite_collection *c, query *q,
 	if (!h.a)
 		rc = sl_err(SEMLITE_NOMEM, "search heap");
 	if (!rc && !o->exact)
-		rc = index_candidates(st, &c->rec, q, o, allow, &h);
+		rc = index_candidates(st, c, q, o, allow, &h);
 	else if (!rc)
 		rc = flat_candidates(st, &c->rec, q, allow, &h);
 	if (!rc)
