@@ -120,7 +120,9 @@ SEMLITE_API const char *semlite_kernels_name(void);
  * @param cap     capacity of report in bytes (the text is truncated and
  *                always NUL-terminated when cap > 0).
  * @return SEMLITE_OK when every variant agrees within its documented
- *         tolerance, SEMLITE_INTERNAL otherwise (detail in semlite_errmsg()).
+ *         tolerance, SEMLITE_INTERNAL otherwise (detail in semlite_errmsg()),
+ *         SEMLITE_NOMEM when the scratch buffers cannot be allocated.
+ *         Thread-safe.
  */
 SEMLITE_API int semlite_kernels_selfcheck(char *report, size_t cap);
 

@@ -330,14 +330,36 @@ static int flat_candidates(const store_txn *st, const store_coll_rec *r,
 	return scan_all(st, r->id, q, allow, h);
 }
 
-/* The dense candidates of a query into h (h->cap of them). */
+/* Candidates from the HNSW graph (index.c): the k nearest, already
+ * rescored exactly; results_make rescores them the same way. */
+static int index_candidates(const store_txn *st, const store_coll_rec *r,
+                            const query *q, const semlite_search_opts *o,
+                            const roaring_bitmap_t *allow, uint32_t k,
+                            heap *h)
+{
+	uint32_t n = 0;
+	hnsw_hit *hits = sl_malloc((k ? k : 1) * sizeof *hits);
+	if (!hits)
+		return sl_err(SEMLITE_NOMEM, "search hits");
+	int rc = api_index_search(st, r, q->v, allow, k, o->ef, hits, &n);
+	for (uint32_t i = 0; !rc && i < n; i++) {
+		float d = hits[i].dist;
+		float s = r->metric == STORE_METRIC_COSINE ? 1.0f - d : -d;
+		heap_push(h, (cand){s, hits[i].id});
+	}
+	sl_free(hits);
+	return rc;
+}
+
+/* The best `k` dense candidates of a query into h (from the index unless
+ * o->exact; the flat scan fills h to its capacity). */
 static int candidates(const store_txn *st, semlite_collection *c,
                       const query *q, const semlite_search_opts *o,
-                      const roaring_bitmap_t *allow, heap *h)
+                      const roaring_bitmap_t *allow, size_t k, heap *h)
 {
-	/* TODO(issue 6): unless o->exact, take candidates from the HNSW
-	 * index here when the collection has one. */
-	(void)o;
+	if (!o->exact)
+		return index_candidates(st, &c->rec, q, o, allow, (uint32_t)k,
+		                        h);
 	return flat_candidates(st, &c->rec, q, allow, h);
 }
 
@@ -358,7 +380,7 @@ static int search_in(const store_txn *st, semlite_collection *c, query *q,
 	if (!h.a)
 		rc = sl_err(SEMLITE_NOMEM, "search heap");
 	if (!rc)
-		rc = candidates(st, c, q, o, allow, &h);
+		rc = candidates(st, c, q, o, allow, o->k, &h);
 	if (!rc)
 		rc = results_make(st, c, &h, q, o, out);
 	sl_free(h.a);
@@ -499,7 +521,7 @@ int api_dense_hits(const store_txn *st, semlite_collection *c, const float *v,
 		goto out;
 	}
 	q.scale = quant_i8_encode(v, q.dim, q.code);
-	rc = candidates(st, c, &q, o, allow, &h);
+	rc = candidates(st, c, &q, o, allow, want, &h);
 	for (size_t i = 0; i < h.n && !rc; i++)
 		rc = rescore(st, &c->rec, &q, &h.a[i]);
 	if (rc)
