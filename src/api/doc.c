@@ -55,6 +55,12 @@ static int id_lookup(const store_txn *st, uint32_t coll, uint32_t next_id,
 	return SEMLITE_OK;
 }
 
+int api_id_lookup(const store_txn *st, uint32_t coll, uint32_t next_id,
+                  const char *id, size_t n, uint32_t *out)
+{
+	return id_lookup(st, coll, next_id, id, n, out);
+}
+
 int api_dict_load(const store_txn *st, uint32_t coll, store_dict **out)
 {
 	uint8_t k[5];
@@ -105,7 +111,9 @@ static int retire(semlite_txn *t, api_tcoll *tc, uint32_t old)
 	MDB_val v;
 	uint64_t payload;
 	store_key_id(k, coll, old);
-	int rc = store_get(&t->st, STORE_DB_DOCS, k, 8, &v);
+	int rc = api_kw_retire(t, tc, old);
+	if (!rc)
+		rc = store_get(&t->st, STORE_DB_DOCS, k, 8, &v);
 	if (rc == SEMLITE_NOTFOUND)
 		return sl_err(SEMLITE_CORRUPT, "docs: record %u missing", old);
 	if (!rc)
@@ -236,8 +244,9 @@ static void keep_sample(api_tcoll *tc, const store_doc *d)
 	sl_store_u32le(p + 9, d->meta_len);
 	memcpy(p + STORE_DOC_HEADER, d->ext, d->ext_len);
 	memcpy(p + STORE_DOC_HEADER + d->ext_len, d->text, d->text_len);
-	memcpy(p + STORE_DOC_HEADER + d->ext_len + d->text_len, d->meta,
-	       d->meta_len);
+	if (d->meta_len) /* meta may be NULL when empty */
+		memcpy(p + STORE_DOC_HEADER + d->ext_len + d->text_len,
+		       d->meta, d->meta_len);
 	tc->sample_sizes[tc->nsamples++] = n;
 	tc->samples_len += n;
 }
@@ -291,6 +300,8 @@ static int apply_put(semlite_txn *t, api_tcoll *tc, const api_op *op)
 	               v, 4);
 	if (!rc)
 		rc = put_doc_record(t, tc, op, idlen, id);
+	if (!rc && op->text)
+		rc = api_kw_index(t, tc, id, op->text, op->text_len, false);
 	if (!rc)
 		rc = put_vectors(t, tc, id);
 	if (!rc)
