@@ -139,7 +139,9 @@ SEMLITE_API int semlite_kernels_selfcheck(char *report, size_t cap);
  *   1. keep the first 512 x (median token length) characters;
  *   2. tokenize without special tokens (WordPiece or Unigram, with the
  *      normalizer and pre-tokenizer that tokenizer.json describes);
- *   3. drop unknown-token ids and keep the first 512 ids;
+ *   3. drop the unknown token's id (for tokenizers whose model names an
+ *      unk_token, e.g. WordPiece; like the reference, Unigram models keep
+ *      their unknown id) and keep the first 512 ids;
  *   4. average their rows (vocabulary-quantized models: row = embeddings
  *      [mapping[id]] * weights[id]);
  *   5. divide by the L2 norm when the model's config says "normalize".
@@ -225,8 +227,8 @@ SEMLITE_API int semlite_encode_batch(const semlite_encoder *enc,
 
 /**
  * The token ids the encoder averages for a text: at most cap ids, taken
- * from the first cap x (median token length) characters, unknown ids
- * dropped. With cap = SEMLITE_ENCODER_MAX_TOKENS these are exactly the ids
+ * from the first cap x (median token length) characters, the unknown
+ * token's id dropped (see above). With cap = SEMLITE_ENCODER_MAX_TOKENS these are exactly the ids
  * semlite_encode() uses (the reference's StaticModel.tokenize with
  * max_length 512); a larger cap sees more of a long text.
  * @param ids  caller buffer of cap ids (may be NULL when cap is 0).

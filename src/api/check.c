@@ -90,7 +90,7 @@ static int has(chk *k, store_db db, uint32_t id, size_t size)
 
 static int check_doc(chk *k, const MDB_val *kv, const MDB_val *v)
 {
-	uint32_t id;
+	uint32_t id = 0;
 	store_doc d;
 	int rc = key_id(k, STORE_DB_DOCS, kv, &id);
 	if (!rc)
@@ -122,7 +122,7 @@ static int check_doc(chk *k, const MDB_val *kv, const MDB_val *v)
 static int check_vec(chk *k, const MDB_val *kv, const MDB_val *v, store_db db)
 {
 	(void)v;
-	uint32_t id;
+	uint32_t id = 0;
 	int rc = key_id(k, db, kv, &id);
 	return rc ? rc : has(k, STORE_DB_DOCS, id, 0);
 }

@@ -243,10 +243,11 @@ static void keep_sample(api_tcoll *tc, const store_doc *d)
 	sl_store_u32le(p + 5, d->text_len);
 	sl_store_u32le(p + 9, d->meta_len);
 	memcpy(p + STORE_DOC_HEADER, d->ext, d->ext_len);
-	memcpy(p + STORE_DOC_HEADER + d->ext_len, d->text, d->text_len);
+	if (d->text_len) /* text is NULL for vector-only puts */
+		memcpy(p + STORE_DOC_HEADER + d->ext_len, d->text, d->text_len);
 	if (d->meta_len) /* meta may be NULL when empty */
-		memcpy(p + STORE_DOC_HEADER + d->ext_len + d->text_len,
-		       d->meta, d->meta_len);
+		memcpy(p + STORE_DOC_HEADER + d->ext_len + d->text_len, d->meta,
+		       d->meta_len);
 	tc->sample_sizes[tc->nsamples++] = n;
 	tc->samples_len += n;
 }
@@ -315,7 +316,7 @@ static int apply_put(semlite_txn *t, api_tcoll *tc, const api_op *op)
 
 static int apply_delete(semlite_txn *t, api_tcoll *tc, const api_op *op)
 {
-	uint32_t coll = tc->coll->rec.id, old;
+	uint32_t coll = tc->coll->rec.id, old = 0;
 	size_t idlen = strlen(op->id);
 	uint8_t k[4 + STORE_MAX_EXT_ID];
 	int rc = id_lookup(&t->st, coll, tc->ctr.next_id, op->id, idlen, &old);
@@ -343,7 +344,7 @@ int api_op_apply(semlite_txn *t, const api_op *op)
 static int op_make(semlite_collection *c, api_op *op, const char *id,
                    const char *text, size_t text_len, const char *meta)
 {
-	size_t idlen;
+	size_t idlen = 0;
 	memset(op, 0, sizeof *op);
 	op->coll = c;
 	int rc = api_id_check(id, &idlen);
@@ -502,7 +503,7 @@ SEMLITE_API int semlite_doc_get(semlite_collection *c, semlite_txn *t,
 	if (!c || !out)
 		return sl_err(SEMLITE_INVALID, "semlite_doc_get: NULL");
 	*out = NULL;
-	size_t idlen;
+	size_t idlen = 0;
 	int rc = api_id_check(id, &idlen);
 	if (rc)
 		return rc;
