@@ -264,7 +264,7 @@ static int parse_metaspace(loader *L, const cJSON *j, tok_pre *p)
 			              "%s: Metaspace prepend_scheme \"%.20s\"",
 			              L->name, v);
 	} else {
-		bool add;
+		bool add = true;
 		if ((rc = get_bool(L, j, "add_prefix_space", true, &add)))
 			return rc;
 		p->prepend = add ? PREPEND_ALWAYS : PREPEND_NEVER;
@@ -421,7 +421,7 @@ static int parse_unigram(loader *L, const cJSON *m)
 	tok_tokenizer *t = L->t;
 	const cJSON *vocab = field(m, "vocab"), *e;
 	const cJSON *unk = field(m, "unk_id");
-	bool bf;
+	bool bf = false;
 	int rc = get_bool(L, m, "byte_fallback", false, &bf);
 	if (rc)
 		return rc;
@@ -497,7 +497,7 @@ static int parse_added_one(loader *L, const cJSON *e, tok_added *a)
 {
 	const cJSON *content = field(e, "content");
 	uint32_t id;
-	bool b, normalized;
+	bool b = false, normalized = false;
 	if (!cJSON_IsString(content) || !content->valuestring[0] ||
 	    !json_index(field(e, "id"), id_limit(L->t->vocab.n), &id))
 		return sl_err(SEMLITE_CORRUPT,
