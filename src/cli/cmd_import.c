@@ -14,6 +14,7 @@
  * batches committed before it stay, the failing batch is aborted whole.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "cli/chunk_put.h"
 #include "cli/dbutil.h"
 
 #include <cjson/cJSON.h>
@@ -37,7 +38,23 @@ typedef struct imp {
 	double t0;
 	char *text;
 	size_t text_cap;
+	long chunk_tokens, chunk_overlap; /* 0: store documents whole */
+	unsigned long long chunks;
 } imp;
+
+/* Stores one document, whole or (with --chunk-tokens) in chunks. */
+static int put_doc(imp *im, const char *id, const char *text, size_t len,
+                   const char *meta)
+{
+	if (!im->chunk_tokens)
+		return semlite_doc_put(im->coll, im->txn, id, text, len, meta);
+	size_t n;
+	int rc = cli_put_chunked(im->coll, im->txn, id, text, len, meta,
+	                         (size_t)im->chunk_tokens,
+	                         (size_t)im->chunk_overlap, &n);
+	im->chunks += n;
+	return rc;
+}
 
 static int fail_line(imp *im, unsigned long long line, const char *field,
                      const char *what)
@@ -169,9 +186,7 @@ static int jsonl_line(imp *im, char *line, size_t len, unsigned long long ln)
 		ret = fail_line(im, ln, "", "out of memory");
 		goto out;
 	}
-	ret = put_rc(im,
-	             semlite_doc_put(im->coll, im->txn, id,
-	                             im->text ? im->text : "", tl, meta),
+	ret = put_rc(im, put_doc(im, id, im->text ? im->text : "", tl, meta),
 	             ln, id);
 out:
 	free(meta);
@@ -199,10 +214,8 @@ static int import_lines(imp *im, bool jsonl)
 		} else {
 			char id[32];
 			snprintf(id, sizeof id, "%llu", ln);
-			ret = put_rc(im,
-			             semlite_doc_put(im->coll, im->txn, id,
-			                             line, len, NULL),
-			             ln, id);
+			ret = put_rc(im, put_doc(im, id, line, len, NULL), ln,
+			             id);
 		}
 	}
 	if (!ret && g < 0)
@@ -266,12 +279,21 @@ static int parse_args(imp *im, int argc, char **argv, const char **path,
 		else if (!strcmp(a, "--text-field") &&
 		         im->ntext < MAX_TEXT_FIELDS)
 			im->text_fields[im->ntext++] = v;
+		else if (!strcmp(a, "--chunk-tokens") &&
+		         cli_parse_long(v, 1, 1000000, &im->chunk_tokens))
+			;
+		else if (!strcmp(a, "--chunk-overlap") &&
+		         cli_parse_long(v, 0, 1000000, &im->chunk_overlap))
+			;
 		else if (!(!strcmp(a, "--batch") &&
 		           cli_parse_long(v, 1, 10000000, &im->batch)))
 			return cli_usage("import", "bad option %s %s", a, v);
 	}
 	if (!*path || !im->file)
 		return cli_usage("import", "need DB and FILE");
+	if (im->chunk_overlap && im->chunk_overlap >= im->chunk_tokens)
+		return cli_usage("import", "--chunk-overlap must be below "
+		                           "--chunk-tokens");
 	return 0;
 }
 
@@ -295,7 +317,11 @@ int cli_cmd_import(int argc, char **argv)
 		printf(
 		    "usage: semlite import DB FILE [--format jsonl|text|fvecs] "
 		    "[--collection NAME]\n"
-		    "       [--id-field F] [--text-field F]... [--batch N]\n");
+		    "       [--id-field F] [--text-field F]... [--batch N]\n"
+		    "       [--chunk-tokens N [--chunk-overlap M]]\n"
+		    "--chunk-tokens stores each document as sentence-boundary "
+		    "chunks of at most N\nwords (ids ID#0, ID#1, ...; metadata "
+		    "_doc, _start, _end).\n");
 		return 0;
 	}
 	imp im = {0};
@@ -330,8 +356,11 @@ int cli_cmd_import(int argc, char **argv)
 	if (im.progress)
 		fputc('\n', stderr);
 	if (!ret)
-		fprintf(stderr, "imported %llu documents in %.2f s\n", im.done,
+		fprintf(stderr, "imported %llu documents%s in %.2f s\n",
+		        im.done, im.chunk_tokens ? " (in chunks)" : "",
 		        cli_now() - im.t0);
+	if (!ret && im.chunk_tokens)
+		fprintf(stderr, "stored %llu chunks\n", im.chunks);
 	free(im.text);
 	semlite_collection_close(im.coll);
 	semlite_close(im.db);
