@@ -76,18 +76,30 @@ static float gauss(sl_rng *r)
 	return (float)(sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v));
 }
 
-/* Gaussian clusters of varied size and spread; vectors normalized. */
-static float *clustered(sl_rng *r, const float *cent, uint32_t nc, uint32_t n,
-                        uint32_t dim)
+/*
+ * Clustered data with a low intrinsic dimension, like text embeddings:
+ * cluster centres and points live in a LATENT-dimensional space, are
+ * mapped to dim dimensions by one random matrix, get a little isotropic
+ * noise, and are normalized. (Isotropic clusters in 256 dimensions are
+ * nearly uniform on the sphere: no index reaches useful recall there.)
+ */
+#define LATENT 32
+
+static float *clustered(sl_rng *r, const float *cent, const float *w,
+                        uint32_t nc, uint32_t n, uint32_t dim)
 {
 	float *x = malloc((size_t)n * dim * sizeof(float));
 	const kern_ops *k = kern_get();
+	float z[LATENT];
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t c = (uint32_t)(sl_rng_next(r) % nc);
-		float spread = 0.3f + 0.1f * (float)(c % 5);
+		float spread = 0.6f + 0.1f * (float)(c % 5);
 		float *v = x + (size_t)i * dim;
+		for (uint32_t j = 0; j < LATENT; j++)
+			z[j] = cent[(size_t)c * LATENT + j] + spread * gauss(r);
 		for (uint32_t j = 0; j < dim; j++)
-			v[j] = cent[(size_t)c * dim + j] + spread * gauss(r);
+			v[j] = k->dot_f32(w + (size_t)j * LATENT, z, LATENT) +
+			       0.1f * gauss(r);
 		float nrm = sqrtf(k->dot_f32(v, v, dim));
 		for (uint32_t j = 0; j < dim; j++)
 			v[j] /= nrm;
@@ -141,11 +153,14 @@ static int cmd_gen(int argc, char **argv)
 	uint64_t seed = strtoull(argv[5], NULL, 10);
 	sl_rng r;
 	sl_rng_seed(&r, seed);
-	float *cent = malloc((size_t)nc * dim * sizeof(float));
-	for (size_t i = 0; i < (size_t)nc * dim; i++)
-		cent[i] = gauss(&r) / sqrtf((float)dim) * 3.0f;
-	float *x = clustered(&r, cent, nc, n, dim);
-	float *q = clustered(&r, cent, nc, nq, dim);
+	float *cent = malloc((size_t)nc * LATENT * sizeof(float));
+	float *w = malloc((size_t)dim * LATENT * sizeof(float));
+	for (size_t i = 0; i < (size_t)nc * LATENT; i++)
+		cent[i] = gauss(&r);
+	for (size_t i = 0; i < (size_t)dim * LATENT; i++)
+		w[i] = gauss(&r) / sqrtf((float)LATENT);
+	float *x = clustered(&r, cent, w, nc, n, dim);
+	float *q = clustered(&r, cent, w, nc, nq, dim);
 	int32_t *gt = malloc((size_t)nq * GT_K * sizeof(int32_t));
 	gt_job jobs[2];
 	pthread_t t[2];
@@ -168,9 +183,11 @@ static int cmd_gen(int argc, char **argv)
 	write_vecs(p, q, nq, dim);
 	snprintf(p, sizeof p, "%s_gt.ivecs", argv[6]);
 	write_vecs(p, gt, nq, GT_K);
-	printf("generated %u x %u (+%u queries), seed %llu, %u clusters\n", n,
-	       dim, nq, (unsigned long long)seed, nc);
+	printf("generated %u x %u (+%u queries), seed %llu, %u clusters, "
+	       "latent dim %d\n",
+	       n, dim, nq, (unsigned long long)seed, nc, LATENT);
 	free(cent);
+	free(w);
 	free(x);
 	free(q);
 	free(gt);

@@ -9,6 +9,7 @@ queries/s for ef in 16..512, time from load to the first answered query.
 usage: peers.py BASE QUERY GT l2|cos M EFC SEED WORKDIR
 """
 import os
+import functools
 import sys
 import time
 
@@ -16,6 +17,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import hnswlib  # noqa: E402
 import faiss  # noqa: E402
+
+print = functools.partial(print, flush=True)  # noqa: A001
 
 K = 10
 EFS = [16, 32, 64, 128, 256, 512]

@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include "filter/filter.h"
+#include "index/hnsw.h"
 #include "kernels/kernels.h"
 #include "quant/quant.h"
 #include "storage/store.h"
@@ -87,6 +88,14 @@ bool api_rc_keeps_txn(int rc);
 int api_txn_coll(semlite_txn *t, semlite_collection *c, api_tcoll **out);
 /* Runs op in t (logging it) or, without t, in a transaction of its own. */
 int api_txn_run(semlite_collection *c, semlite_txn *t, api_op *op);
+
+/* index.c: the HNSW graph of a collection inside its transactions */
+int api_index_insert(semlite_txn *t, api_tcoll *tc, uint32_t id);
+int api_index_repair(semlite_txn *t, api_tcoll *tc, uint32_t id);
+int api_index_search(const store_txn *st, const store_coll_rec *r,
+                     const float *q, const roaring_bitmap_t *allow, uint32_t k,
+                     uint32_t ef, hnsw_hit *out, uint32_t *n);
+int api_index_check(const store_txn *st, const store_coll_rec *r);
 
 /* doc.c */
 int api_op_apply(semlite_txn *t, const api_op *op);

@@ -206,6 +206,8 @@ static int check_coll(chk *k)
 		rc = each(k, STORE_DB_BITMAPS, check_bitmap);
 	if (!rc)
 		rc = check_totals(k);
+	if (!rc)
+		rc = api_index_check(k->st, &k->r);
 	if (!rc && (k->r.flags & STORE_COLL_HAS_MODEL)) {
 		uint8_t *blob;
 		rc = store_model_get(k->st, k->r.model_hash, k->r.model_len,

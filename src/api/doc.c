@@ -127,10 +127,13 @@ static int retire(semlite_txn *t, api_tcoll *tc, uint32_t old)
 	if (rc == SEMLITE_NOTFOUND)
 		rc = sl_err(SEMLITE_CORRUPT, "vector of document %u missing",
 		            old);
-	/* TODO(issue 6): the HNSW index unlinks or marks `old` here. */
 	if (!rc)
 		rc = filt_cache_add(t->bitmaps, &t->st, bk,
 		                    filt_key_tombstones(bk, coll), old);
+	/* the graph keeps `old` as a tombstoned bridge and reconnects the
+	 * nodes that linked to it (index.c) */
+	if (!rc)
+		rc = api_index_repair(t, tc, old);
 	return rc;
 }
 
@@ -290,8 +293,8 @@ static int apply_put(semlite_txn *t, api_tcoll *tc, const api_op *op)
 		rc = put_doc_record(t, tc, op, idlen, id);
 	if (!rc)
 		rc = put_vectors(t, tc, id);
-	/* TODO(issue 6): the HNSW index inserts `id` (vector t->vbuf) here,
-	 * inside this same write transaction. */
+	if (!rc)
+		rc = api_index_insert(t, tc, id);
 	if (!rc && op->meta) {
 		pair_ctx pc = {t, coll, id};
 		rc = filt_meta_scan(op->meta, strlen(op->meta), add_pair, &pc);

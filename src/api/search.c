@@ -330,6 +330,26 @@ static int flat_candidates(const store_txn *st, const store_coll_rec *r,
 	return scan_all(st, r->id, q, allow, h);
 }
 
+/* Candidates from the HNSW graph (index.c): the k nearest, already
+ * rescored exactly; results_make rescores them the same way. */
+static int index_candidates(const store_txn *st, const store_coll_rec *r,
+                            const query *q, const semlite_search_opts *o,
+                            const roaring_bitmap_t *allow, heap *h)
+{
+	uint32_t k = (uint32_t)o->k, n = 0;
+	hnsw_hit *hits = sl_malloc(k * sizeof *hits);
+	if (!hits)
+		return sl_err(SEMLITE_NOMEM, "search hits");
+	int rc = api_index_search(st, r, q->v, allow, k, o->ef, hits, &n);
+	for (uint32_t i = 0; !rc && i < n; i++) {
+		float d = hits[i].dist;
+		float s = r->metric == STORE_METRIC_COSINE ? 1.0f - d : -d;
+		heap_push(h, (cand){s, hits[i].id});
+	}
+	sl_free(hits);
+	return rc;
+}
+
 static int search_in(const store_txn *st, semlite_collection *c, query *q,
                      const semlite_search_opts *o, semlite_results **out)
 {
@@ -346,9 +366,9 @@ static int search_in(const store_txn *st, semlite_collection *c, query *q,
 	h.a = sl_malloc(h.cap * sizeof *h.a);
 	if (!h.a)
 		rc = sl_err(SEMLITE_NOMEM, "search heap");
-	/* TODO(issue 6): unless o->exact, take candidates from the HNSW
-	 * index here when the collection has one. */
-	if (!rc)
+	if (!rc && !o->exact)
+		rc = index_candidates(st, &c->rec, q, o, allow, &h);
+	else if (!rc)
 		rc = flat_candidates(st, &c->rec, q, allow, &h);
 	if (!rc)
 		rc = results_make(st, c, &h, q, o, out);

@@ -107,6 +107,7 @@ struct tok_tokenizer {
 	const uint8_t **id_text; /* id -> token bytes (NULL: no such id) */
 	uint32_t *id_len;
 	size_t id_bound, vocab_count, median;
+	size_t trunc; /* "truncation": keep the first trunc ids (0: all) */
 };
 
 /* ---- per-call state ---------------------------------------------------- */
@@ -115,6 +116,7 @@ typedef struct tok_run {
 	const tok_tokenizer *t;
 	uint32_t *ids;
 	size_t cap, n;
+	size_t raw; /* ids produced before dropping unknowns */
 	bool full;
 	int stage;
 	bool first_segment;
@@ -132,7 +134,12 @@ typedef struct tok_run {
 /* Appends an id (unknown ids dropped, stops at cap). */
 static inline void tok_emit(tok_run *r, uint32_t id)
 {
-	if ((int64_t)id == r->t->unk || r->full)
+	if (r->full)
+		return;
+	if (r->t->trunc && ++r->raw >= r->t->trunc)
+		r->full =
+		    true; /* this id is the last one the reference keeps */
+	if ((int64_t)id == r->t->unk)
 		return;
 	r->ids[r->n++] = id;
 	if (r->n == r->cap)

@@ -621,15 +621,27 @@ static int finish(loader *L)
 	return SEMLITE_OK;
 }
 
+/* "truncation" {"direction": "Right", "max_length": N, ...}: the
+ * reference cuts each encoding to its first N ids (before model2vec drops
+ * unknown ids). "padding" only matters across a batch, and semlite
+ * encodes each text on its own (as a batch of one), so it is ignored. */
 static int parse_truncation(loader *L, const cJSON *j)
 {
 	if (!j || cJSON_IsNull(j))
 		return SEMLITE_OK;
-	return sl_err(
-	    SEMLITE_UNSUPPORTED,
-	    "%s: \"truncation\" settings are not supported (model2vec "
-	    "truncates itself; set it to null)",
-	    L->name);
+	const cJSON *dir = field(j, "direction");
+	uint32_t max;
+	if (!cJSON_IsObject(j) ||
+	    !json_index(field(j, "max_length"), 4294967295.0, &max))
+		return sl_err(SEMLITE_CORRUPT,
+		              "%s: truncation needs a max_length", L->name);
+	if (dir && !(cJSON_IsString(dir) && !strcmp(dir->valuestring, "Right")))
+		return sl_err(SEMLITE_UNSUPPORTED,
+		              "%s: truncation direction other than \"Right\" "
+		              "is not supported",
+		              L->name);
+	L->t->trunc = max;
+	return SEMLITE_OK;
 }
 
 int tok_load(const char *json, size_t len, const char *name,

@@ -28,8 +28,8 @@ int tok_cps_reserve(tok_cps *b, size_t extra)
 	size_t need;
 	if (!sl_add_ok(b->n, extra, &need))
 		return sl_err(SEMLITE_NOMEM, "text too long");
-	if (need <= b->cap)
-		return SEMLITE_OK;
+	if (need <= b->cap && b->v)
+		return SEMLITE_OK; /* (never NULL after: memcpy needs that) */
 	size_t c = b->cap ? b->cap : 256;
 	while (c < need) {
 		if (c > SIZE_MAX / 8)

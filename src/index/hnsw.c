@@ -510,8 +510,17 @@ int hnsw_link(const hnsw_ctx *c, hnsw_scratch *sc, uint32_t id, int lvl,
 	int rc = code_of(c, id, &q);
 	if (!rc)
 		rc = hnsw_scratch_fit(sc, 2 * c->p.m + 2);
+	if (!rc)
+		rc = query_fit(sc, c->p.dim);
 	if (rc)
 		return rc;
+	if (!q.q)
+		return sl_err(SEMLITE_INTERNAL, "hnsw: node %u has no code",
+		              id);
+	/* the new node's code is used across puts, which may move the
+	 * store's pages (LMDB spills dirty pages in large transactions) */
+	memcpy(sc->qcode, q.q, c->p.dim);
+	q.q = sc->qcode;
 	hnsw_code ec;
 	if ((rc = code_of(c, ep, &ec)))
 		return rc;

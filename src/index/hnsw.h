@@ -60,8 +60,9 @@ typedef struct hnsw_code {
  *            drop_node on the store.
  * put_links  replaces the list of (id, level) (n <= 2*M).
  * get_codes  codes of n nodes at once (one call per expanded node keeps
- *            the indirect-call cost off the hot loop). Valid for as long
- *            as the transaction (codes do not move while the graph links).
+ *            the indirect-call cost off the hot loop). Valid until the
+ *            next put. A tombstoned node whose vectors were already
+ *            removed gets q = NULL (treated as infinitely far).
  * get_exact  the exact vector of id: either a pointer into the store or
  *            decoded into buf (dim floats); *out says which.
  * get_level  the node's top level; SEMLITE_NOTFOUND if id is not in the

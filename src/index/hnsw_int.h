@@ -14,6 +14,8 @@
 #include "index/hnsw.h"
 #include "common/common.h"
 
+#include <math.h>
+
 typedef struct hnsw_pair {
 	float d;
 	uint32_t id;
@@ -89,9 +91,13 @@ static inline void hnsw_heap_pop(hnsw_heap *h)
 
 /* ---- distances --------------------------------------------------------- */
 
+/* A NULL code (a tombstoned node whose vectors are gone) is infinitely
+ * far: it can still be walked through, never preferred. */
 static inline float hnsw_code_dist(const kern_ops *k, int metric, size_t dim,
                                    const hnsw_code *a, const hnsw_code *b)
 {
+	if (SL_UNLIKELY(!a->q || !b->q))
+		return INFINITY;
 	float dot = a->scale * b->scale * (float)k->dot_i8(a->q, b->q, dim);
 	if (metric == HNSW_L2)
 		return a->sqnorm + b->sqnorm - 2.0f * dot;

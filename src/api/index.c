@@ -1,0 +1,166 @@
+/*
+ * index.c — the HNSW index of every collection, plugged into the write
+ * path (put → insert, retire → repair), the search path (candidates from
+ * the graph unless `exact`) and the integrity check.
+ *
+ * The graph lives in the same LMDB transaction as the documents
+ * (hnsw_lmdb.h), so a put is atomic with its links and a crashed writer
+ * leaves the graph exactly as the last commit had it. Deleting a document
+ * removes its vectors at once (storage's rule) and tombstones its id; the
+ * node stays in the graph as a bridge with no code, and its neighbours are
+ * repaired inside the same transaction.
+ *
+ * Search state (visited stamps, heaps) is per thread: one hnsw_scratch per
+ * thread in a pthread key, created on first use and freed when the thread
+ * ends, so a search allocates nothing once warm. Rejected: a scratch per
+ * call (the visited array of a 1M collection is 4 MB to zero each query)
+ * and a pool on the collection handle (a lock on every search).
+ */
+#include "api/api.h"
+#include "index/hnsw_lmdb.h"
+
+#include <string.h>
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static int scratch_key_rc;
+
+static void scratch_free(void *p)
+{
+	hnsw_scratch_free(p);
+}
+
+static void scratch_init(void)
+{
+	scratch_key_rc = pthread_key_create(&scratch_key, scratch_free);
+}
+
+static int scratch_get(hnsw_scratch **out)
+{
+	pthread_once(&scratch_once, scratch_init);
+	if (scratch_key_rc)
+		return sl_err(SEMLITE_NOMEM, "hnsw: no thread key");
+	hnsw_scratch *sc = pthread_getspecific(scratch_key);
+	if (!sc) {
+		int rc = hnsw_scratch_new(&sc);
+		if (rc)
+			return rc;
+		if (pthread_setspecific(scratch_key, sc)) {
+			hnsw_scratch_free(sc);
+			return sl_err(SEMLITE_NOMEM, "hnsw: thread scratch");
+		}
+	}
+	*out = sc;
+	return SEMLITE_OK;
+}
+
+/* The graph of a write transaction's collection. */
+static int write_ctx(semlite_txn *t, api_tcoll *tc, hnsw_lmdb *s, hnsw_ctx *c)
+{
+	const store_coll_rec *r = &tc->coll->rec;
+	uint8_t k[FILT_KEY_MAX];
+	roaring_bitmap_t *tomb;
+	int rc = filt_cache_get(t->bitmaps, &t->st, k,
+	                        filt_key_tombstones(k, r->id), &tomb);
+	if (!rc)
+		rc = hnsw_lmdb_open(s, &t->st, r->id, r->dim, r->precision,
+		                    tc->ctr.next_id, tomb);
+	if (rc)
+		return rc;
+	hnsw_lmdb_params(r, &c->p);
+	c->ops = &hnsw_lmdb_ops;
+	c->store = s;
+	return SEMLITE_OK;
+}
+
+int api_index_insert(semlite_txn *t, api_tcoll *tc, uint32_t id)
+{
+	hnsw_scratch *sc;
+	hnsw_lmdb s;
+	hnsw_ctx c;
+	int rc = scratch_get(&sc);
+	if (!rc)
+		rc = write_ctx(t, tc, &s, &c);
+	if (rc)
+		return rc;
+	rc = hnsw_insert(&c, sc, id);
+	hnsw_lmdb_close(&s);
+	return rc;
+}
+
+int api_index_repair(semlite_txn *t, api_tcoll *tc, uint32_t id)
+{
+	hnsw_scratch *sc;
+	hnsw_lmdb s;
+	hnsw_ctx c;
+	int rc = scratch_get(&sc);
+	if (!rc)
+		rc = write_ctx(t, tc, &s, &c);
+	if (rc)
+		return rc;
+	rc = hnsw_repair(&c, sc, id);
+	hnsw_lmdb_close(&s);
+	return rc;
+}
+
+/* The graph of a read snapshot; *tomb must be freed by the caller. */
+static int read_ctx(const store_txn *st, const store_coll_rec *r,
+                    roaring_bitmap_t **tomb, hnsw_lmdb *s, hnsw_ctx *c)
+{
+	uint8_t k[FILT_KEY_MAX];
+	store_counters ctr;
+	int rc = store_counters_get(st, r->id, &ctr);
+	if (!rc)
+		rc = filt_bitmap_load(st, k, filt_key_tombstones(k, r->id),
+		                      tomb);
+	if (rc)
+		return rc;
+	if (roaring_bitmap_is_empty(*tomb)) {
+		filt_bitmap_free(*tomb);
+		*tomb = NULL;
+	}
+	rc = hnsw_lmdb_open(s, st, r->id, r->dim, r->precision, ctr.next_id,
+	                    *tomb);
+	if (rc)
+		return rc;
+	hnsw_lmdb_params(r, &c->p);
+	c->ops = &hnsw_lmdb_ops;
+	c->store = s;
+	return SEMLITE_OK;
+}
+
+int api_index_search(const store_txn *st, const store_coll_rec *r,
+                     const float *q, const roaring_bitmap_t *allow, uint32_t k,
+                     uint32_t ef, hnsw_hit *out, uint32_t *n)
+{
+	hnsw_scratch *sc;
+	roaring_bitmap_t *tomb = NULL;
+	hnsw_lmdb s;
+	hnsw_ctx c;
+	int rc = scratch_get(&sc);
+	if (!rc)
+		rc = read_ctx(st, r, &tomb, &s, &c);
+	if (rc) {
+		filt_bitmap_free(tomb);
+		return rc;
+	}
+	hnsw_search_opts o = {.k = k, .ef = ef, .allow = allow};
+	rc = hnsw_search(&c, sc, q, &o, out, n);
+	hnsw_lmdb_close(&s);
+	filt_bitmap_free(tomb);
+	return rc;
+}
+
+int api_index_check(const store_txn *st, const store_coll_rec *r)
+{
+	roaring_bitmap_t *tomb = NULL;
+	hnsw_lmdb s;
+	hnsw_ctx c;
+	int rc = read_ctx(st, r, &tomb, &s, &c);
+	if (!rc) {
+		rc = hnsw_check(&c);
+		hnsw_lmdb_close(&s);
+	}
+	filt_bitmap_free(tomb);
+	return rc;
+}

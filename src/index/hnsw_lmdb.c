@@ -1,0 +1,363 @@
+/*
+ * hnsw_lmdb.c — the HNSW graph of a collection stored in LMDB.
+ *
+ * Key schema (format.h, `links`): collection id (u32 BE) + internal id
+ * (u32 BE) + level (u8). The level-0 value starts with a 4-byte header
+ * (u8 top level of the node, 3 reserved zero bytes) followed by the
+ * neighbour ids as u32 LE; upper-level values are the ids alone. So
+ * get_level and the level-0 list (the hot one) are one lookup, and a node
+ * of level L has L + 1 records. The entry point is the checked meta record
+ * 'h' + COLL: u32 LE entry id, u32 LE top level.
+ *
+ * Reads are zero-copy: get_links hands out the bytes inside the map and
+ * get_codes points into the `codes` records (8-byte header: f32 scale,
+ * f32 squared norm, then dim int8). Lookups go through cursors opened once
+ * per store, which saves LMDB's per-call cursor setup. Every stored length
+ * is checked against what the collection's settings imply: a bad record
+ * is SEMLITE_CORRUPT naming the node, never trusted.
+ *
+ * Rejected: one record per node holding all levels (every level-0 update
+ * would rewrite the upper levels too) and copying the codes into the
+ * links records next to each neighbour id (2·M copies of each code: the
+ * file would be several times larger than hnswlib's index).
+ */
+#include "index/hnsw_lmdb.h"
+#include "quant/quant.h"
+
+#include <string.h>
+
+#define LINK_KEY  9
+#define L0_HEADER 4
+
+static void link_key(uint8_t k[LINK_KEY], uint32_t coll, uint32_t id, int level)
+{
+	store_key_id(k, coll, id);
+	k[8] = (uint8_t)level;
+}
+
+int hnsw_lmdb_open(hnsw_lmdb *s, const store_txn *t, uint32_t coll,
+                   uint32_t dim, uint8_t precision, uint32_t limit,
+                   const roaring_bitmap_t *tomb)
+{
+	memset(s, 0, sizeof(*s));
+	s->t = t;
+	s->coll = coll;
+	s->dim = dim;
+	s->precision = precision;
+	s->limit = limit;
+	s->tomb = tomb;
+	int rc =
+	    mdb_cursor_open(t->txn, store_dbi(t, STORE_DB_CODES), &s->codes);
+	if (!rc)
+		rc = mdb_cursor_open(t->txn, store_dbi(t, STORE_DB_LINKS),
+		                     &s->links);
+	if (rc) {
+		hnsw_lmdb_close(s);
+		return store_rc(rc, "hnsw: opening cursors");
+	}
+	return SEMLITE_OK;
+}
+
+void hnsw_lmdb_close(hnsw_lmdb *s)
+{
+	if (s->codes)
+		mdb_cursor_close(s->codes);
+	if (s->links)
+		mdb_cursor_close(s->links);
+	sl_free(s->buf);
+	memset(s, 0, sizeof(*s));
+}
+
+void hnsw_lmdb_params(const store_coll_rec *r, hnsw_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->dim = r->dim;
+	p->metric = r->metric == STORE_METRIC_L2    ? HNSW_L2
+	            : r->metric == STORE_METRIC_DOT ? HNSW_DOT
+	                                            : HNSW_COS;
+	p->m = r->hnsw_m;
+	p->ef_construction = r->hnsw_ef_construction;
+	p->seed = r->seed;
+}
+
+/* The record of (id, level) through the links cursor; NOTFOUND quietly. */
+static int links_get(hnsw_lmdb *s, uint32_t id, int level, MDB_val *v)
+{
+	uint8_t k[LINK_KEY];
+	link_key(k, s->coll, id, level);
+	MDB_val key = {LINK_KEY, k};
+	int rc = mdb_cursor_get(s->links, &key, v, MDB_SET);
+	if (rc == MDB_NOTFOUND)
+		return SEMLITE_NOTFOUND;
+	return rc ? store_rc(rc, "hnsw: reading links") : SEMLITE_OK;
+}
+
+static int bad_links(uint32_t id, int level)
+{
+	return sl_err(SEMLITE_CORRUPT,
+	              "links: record of node %u level %d has a bad length", id,
+	              level);
+}
+
+static int lm_get_links(void *ctx, uint32_t id, int level, const uint8_t **ids,
+                        uint32_t *n)
+{
+	hnsw_lmdb *s = ctx;
+	MDB_val v;
+	*n = 0;
+	*ids = NULL;
+	if (level < 0 || level > HNSW_MAX_LEVEL)
+		return SEMLITE_OK;
+	int rc = links_get(s, id, level, &v);
+	if (rc)
+		return rc == SEMLITE_NOTFOUND ? SEMLITE_OK : rc;
+	size_t hdr = level == 0 ? L0_HEADER : 0;
+	if (v.mv_size < hdr || (v.mv_size - hdr) % 4)
+		return bad_links(id, level);
+	*ids = (const uint8_t *)v.mv_data + hdr;
+	*n = (uint32_t)((v.mv_size - hdr) / 4);
+	return SEMLITE_OK;
+}
+
+static int lm_get_level(void *ctx, uint32_t id, int *level)
+{
+	hnsw_lmdb *s = ctx;
+	MDB_val v;
+	int rc = links_get(s, id, 0, &v);
+	if (rc)
+		return rc;
+	if (v.mv_size < L0_HEADER || (v.mv_size - L0_HEADER) % 4)
+		return bad_links(id, 0);
+	uint8_t l = *(const uint8_t *)v.mv_data;
+	if (l > HNSW_MAX_LEVEL)
+		return sl_err(SEMLITE_CORRUPT, "links: node %u has level %u",
+		              id, l);
+	*level = l;
+	return SEMLITE_OK;
+}
+
+static int put_record(hnsw_lmdb *s, uint32_t id, int level, uint8_t top,
+                      const uint32_t *ids, uint32_t n)
+{
+	uint8_t k[LINK_KEY];
+	size_t hdr = level == 0 ? L0_HEADER : 0;
+	void *w;
+	link_key(k, s->coll, id, level);
+	/* ids may point into the map (a list read earlier): copy first */
+	if (n > s->buf_cap) {
+		uint32_t *b = sl_realloc(s->buf, (size_t)n * 4);
+		if (!b)
+			return sl_err(SEMLITE_NOMEM, "hnsw: out of memory");
+		s->buf = b;
+		s->buf_cap = n;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		s->buf[i] = ids[i];
+	int rc = store_put_reserve(s->t, STORE_DB_LINKS, k, LINK_KEY,
+	                           hdr + 4 * (size_t)n, &w);
+	if (rc)
+		return rc;
+	uint8_t *p = w;
+	if (hdr) {
+		memset(p, 0, hdr);
+		p[0] = top;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		sl_store_u32le(p + hdr + 4 * (size_t)i, s->buf[i]);
+	return SEMLITE_OK;
+}
+
+static int lm_put_links(void *ctx, uint32_t id, int level, const uint32_t *ids,
+                        uint32_t n)
+{
+	hnsw_lmdb *s = ctx;
+	int top = 0;
+	if (level == 0) {
+		int rc = lm_get_level(s, id, &top);
+		if (rc)
+			return rc == SEMLITE_NOTFOUND
+			           ? sl_err(SEMLITE_INTERNAL,
+			                    "hnsw: links for non-node %u", id)
+			           : rc;
+	}
+	return put_record(s, id, level, (uint8_t)top, ids, n);
+}
+
+static int lm_set_level(void *ctx, uint32_t id, int level)
+{
+	hnsw_lmdb *s = ctx;
+	if (level < 0 || level > HNSW_MAX_LEVEL)
+		return sl_err(SEMLITE_INTERNAL, "hnsw: level %d", level);
+	int rc = put_record(s, id, 0, (uint8_t)level, NULL, 0);
+	for (int l = 1; !rc && l <= level; l++)
+		rc = put_record(s, id, l, 0, NULL, 0);
+	return rc;
+}
+
+static int lm_drop_node(void *ctx, uint32_t id)
+{
+	hnsw_lmdb *s = ctx;
+	int top, rc = lm_get_level(s, id, &top);
+	if (rc)
+		return rc == SEMLITE_NOTFOUND ? SEMLITE_OK : rc;
+	for (int l = 0; !rc && l <= top; l++) {
+		uint8_t k[LINK_KEY];
+		link_key(k, s->coll, id, l);
+		rc = store_del(s->t, STORE_DB_LINKS, k, LINK_KEY);
+		if (rc == SEMLITE_NOTFOUND)
+			rc = SEMLITE_OK;
+	}
+	return rc ? rc : hnsw_lmdb_drop_vectors(s, id);
+}
+
+int hnsw_lmdb_drop_vectors(hnsw_lmdb *s, uint32_t id)
+{
+	uint8_t k[8];
+	store_key_id(k, s->coll, id);
+	int rc = store_del(s->t, STORE_DB_CODES, k, 8);
+	if (rc == SEMLITE_NOTFOUND)
+		rc = SEMLITE_OK;
+	if (!rc && store_exact_size(s->precision, s->dim))
+		rc = store_del(s->t, STORE_DB_EXACT, k, 8);
+	return rc == SEMLITE_NOTFOUND ? SEMLITE_OK : rc;
+}
+
+static int lm_get_codes(void *ctx, const uint32_t *ids, uint32_t n,
+                        hnsw_code *out)
+{
+	hnsw_lmdb *s = ctx;
+	uint8_t k[8];
+	MDB_val key, v;
+	for (uint32_t i = 0; i < n; i++) {
+		/* MDB_SET leaves key alone (MDB_SET_KEY would point it into
+		 * the map, and the next lookup would search that key) */
+		store_key_id(k, s->coll, ids[i]);
+		key.mv_size = 8;
+		key.mv_data = k;
+		int rc = mdb_cursor_get(s->codes, &key, &v, MDB_SET);
+		if (rc == MDB_NOTFOUND && s->tomb &&
+		    roaring_bitmap_contains(s->tomb, ids[i])) {
+			/* deleted documents lose their vectors at once;
+			 * the graph walks around them (hnsw.h) */
+			out[i] = (hnsw_code){NULL, 0, 0};
+			continue;
+		}
+		if (rc == MDB_NOTFOUND)
+			return sl_err(SEMLITE_CORRUPT,
+			              "codes: node %u has no code", ids[i]);
+		if (rc)
+			return store_rc(rc, "hnsw: reading codes");
+		if (v.mv_size != STORE_CODE_HEADER + (size_t)s->dim)
+			return sl_err(SEMLITE_CORRUPT,
+			              "codes: record %u has %zu bytes", ids[i],
+			              v.mv_size);
+		const uint8_t *p = v.mv_data;
+		memcpy(&out[i].scale, p, 4);
+		out[i].q = (const int8_t *)(p + STORE_CODE_HEADER);
+		/* the stored norm is the exact vector's; the code distance
+		 * wants the decoded code's, which differs by rounding only */
+		memcpy(&out[i].sqnorm, p + 4, 4);
+	}
+	return SEMLITE_OK;
+}
+
+static int lm_get_exact(void *ctx, uint32_t id, float *buf, const float **out)
+{
+	hnsw_lmdb *s = ctx;
+	uint8_t k[8];
+	MDB_val v;
+	size_t want = store_exact_size(s->precision, s->dim);
+	store_key_id(k, s->coll, id);
+	*out = buf;
+	if (!want) { /* int8 only: decode the code */
+		hnsw_code c;
+		int rc = lm_get_codes(s, &id, 1, &c);
+		if (!rc)
+			quant_i8_decode(c.q, c.scale, s->dim, buf);
+		return rc;
+	}
+	int rc = store_get(s->t, STORE_DB_EXACT, k, 8, &v);
+	if (rc == SEMLITE_NOTFOUND)
+		return sl_err(SEMLITE_CORRUPT, "exact: node %u has no vector",
+		              id);
+	if (rc)
+		return rc;
+	if (v.mv_size != want)
+		return sl_err(SEMLITE_CORRUPT, "exact: record %u has %zu bytes",
+		              id, v.mv_size);
+	if (s->precision == STORE_PREC_F16) {
+		const uint8_t *p = v.mv_data;
+		for (uint32_t i = 0; i < s->dim; i++)
+			buf[i] = kern_f16_to_f32(
+			    (uint16_t)(p[2 * i] | (uint16_t)p[2 * i + 1] << 8));
+	} else if (((uintptr_t)v.mv_data & 3) == 0) {
+		*out = v.mv_data; /* aligned: zero copy */
+	} else {
+		memcpy(buf, v.mv_data, want);
+	}
+	return SEMLITE_OK;
+}
+
+static void entry_key(uint8_t k[5], uint32_t coll)
+{
+	store_meta_key(k, 'h', coll);
+}
+
+static int lm_get_entry(void *ctx, uint32_t *ep, int *top)
+{
+	hnsw_lmdb *s = ctx;
+	uint8_t k[5];
+	const uint8_t *p;
+	size_t n;
+	entry_key(k, s->coll);
+	int rc = store_get_checked(s->t, STORE_DB_META, k, 5, &p, &n);
+	if (rc)
+		return rc;
+	if (n != 8)
+		return sl_err(SEMLITE_CORRUPT, "meta: bad HNSW entry record");
+	*ep = sl_load_u32le(p);
+	uint32_t t = sl_load_u32le(p + 4);
+	if (*ep == UINT32_MAX)
+		return SEMLITE_NOTFOUND;
+	if (t > HNSW_MAX_LEVEL || *ep >= s->limit)
+		return sl_err(SEMLITE_CORRUPT,
+		              "meta: HNSW entry %u level %u out of range", *ep,
+		              t);
+	*top = (int)t;
+	return SEMLITE_OK;
+}
+
+static int lm_set_entry(void *ctx, uint32_t ep, int top)
+{
+	hnsw_lmdb *s = ctx;
+	uint8_t k[5], v[8];
+	entry_key(k, s->coll);
+	sl_store_u32le(v, ep);
+	sl_store_u32le(v + 4, (uint32_t)top);
+	return store_put_checked(s->t, STORE_DB_META, k, 5, v, 8);
+}
+
+static bool lm_is_deleted(void *ctx, uint32_t id)
+{
+	hnsw_lmdb *s = ctx;
+	return s->tomb && roaring_bitmap_contains(s->tomb, id);
+}
+
+static uint32_t lm_id_limit(void *ctx)
+{
+	return ((hnsw_lmdb *)ctx)->limit;
+}
+
+const hnsw_store_ops hnsw_lmdb_ops = {
+    .get_links = lm_get_links,
+    .put_links = lm_put_links,
+    .get_codes = lm_get_codes,
+    .get_exact = lm_get_exact,
+    .get_level = lm_get_level,
+    .set_level = lm_set_level,
+    .drop_node = lm_drop_node,
+    .get_entry = lm_get_entry,
+    .set_entry = lm_set_entry,
+    .is_deleted = lm_is_deleted,
+    .id_limit = lm_id_limit,
+};

@@ -1,0 +1,44 @@
+/*
+ * hnsw_lmdb.h — the hnsw_store of a database collection: neighbour lists
+ * in the `links` sub-database, codes and exact vectors read zero-copy from
+ * the `codes`/`exact` sub-databases, entry point in `meta`, all inside the
+ * caller's LMDB transaction (format.h documents the bytes).
+ *
+ * One hnsw_lmdb lives for one transaction and one collection. A read
+ * transaction's store may be used by one thread; each searching thread
+ * opens its own (as it has its own transaction).
+ */
+#ifndef SL_HNSW_LMDB_H
+#define SL_HNSW_LMDB_H
+
+#include "index/hnsw.h"
+#include "storage/store.h"
+
+typedef struct hnsw_lmdb {
+	const store_txn *t;
+	uint32_t coll, dim, limit;
+	uint8_t precision;
+	const roaring_bitmap_t *tomb; /* borrowed; NULL = none deleted */
+	MDB_cursor *codes, *links;
+	uint32_t *buf; /* level-0 record being written */
+	uint32_t buf_cap;
+} hnsw_lmdb;
+
+extern const hnsw_store_ops hnsw_lmdb_ops;
+
+/* Opens the store on transaction t for collection coll (its id, dim,
+ * precision, and limit = the next internal id). tomb is the collection's
+ * tombstone bitmap as the transaction sees it. */
+int hnsw_lmdb_open(hnsw_lmdb *s, const store_txn *t, uint32_t coll,
+                   uint32_t dim, uint8_t precision, uint32_t limit,
+                   const roaring_bitmap_t *tomb);
+void hnsw_lmdb_close(hnsw_lmdb *s);
+
+/* Index settings of a collection record as hnsw_params. */
+void hnsw_lmdb_params(const store_coll_rec *r, hnsw_params *p);
+
+/* Deletes the stored code and exact vector of a dropped node (compaction
+ * calls this through drop_node; exposed for the API's delete path). */
+int hnsw_lmdb_drop_vectors(hnsw_lmdb *s, uint32_t id);
+
+#endif /* SL_HNSW_LMDB_H */

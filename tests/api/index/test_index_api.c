@@ -1,0 +1,307 @@
+/*
+ * test_index_api.c — the HNSW index through semlite.h only: recall of the
+ * default (indexed) search against `exact` search, filtered searches at
+ * 1%, 10% and 50% selectivity, deletes of 10% and 50% (no deleted id
+ * returned, recall on what remains), and crash safety: a writer killed
+ * with SIGKILL in the middle of an insert transaction leaves a database
+ * whose check (including the graph check) passes and that holds every
+ * acknowledged commit, findable through the index.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "semlite.h"
+
+#define DIM 32
+#define N   3000
+#define NQ  40
+#define K   10
+
+static char path[256];
+
+/* Seeded clustered vectors: 30 centres, points around them. */
+static float rnd(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (float)((*s >> 33) % 20001) / 10000.0f - 1.0f;
+}
+
+static void vec_for(unsigned i, float *v)
+{
+	uint64_t c = (i % 30) * 7919 + 1, s = (uint64_t)i * 2654435761u + 99;
+	for (int d = 0; d < DIM; d++)
+		v[d] = rnd(&c) + 0.35f * rnd(&s);
+}
+
+static void query_for(unsigned i, float *v)
+{
+	vec_for(100000 + i, v);
+}
+
+static void paths_clear(void)
+{
+	char lock[300];
+	snprintf(lock, sizeof lock, "%s-lock", path);
+	unlink(path);
+	unlink(lock);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(path, sizeof path, "/tmp/sl_api_index_%d.semlite",
+	         (int)getpid());
+	paths_clear();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	paths_clear();
+	return 0;
+}
+
+static semlite_collection *make(semlite_db **db)
+{
+	semlite_collection_opts o;
+	semlite_collection_opts_init(&o);
+	o.dim = DIM;
+	o.metric = SEMLITE_METRIC_COSINE;
+	o.use_default_model = 0;
+	semlite_collection *c;
+	assert_int_equal(semlite_open(path, SEMLITE_OPEN_CREATE, db), 0);
+	assert_int_equal(semlite_collection_create(*db, "v", &o), 0);
+	assert_int_equal(semlite_collection_open(*db, "v", &c), 0);
+	return c;
+}
+
+static void put_range(semlite_collection *c, semlite_db *db, unsigned from,
+                      unsigned to)
+{
+	semlite_txn *t;
+	float v[DIM];
+	char id[32], meta[96];
+	assert_int_equal(semlite_txn_begin(db, &t), 0);
+	for (unsigned i = from; i < to; i++) {
+		vec_for(i, v);
+		snprintf(id, sizeof id, "%u", i);
+		snprintf(meta, sizeof meta,
+		         "{\"p1\": \"%u\", \"p10\": \"%u\", \"p50\": \"%u\"}",
+		         i % 100, i % 10, i % 2);
+		assert_int_equal(
+		    semlite_vector_put(c, t, id, v, DIM, NULL, 0, meta), 0);
+	}
+	assert_int_equal(semlite_txn_commit(t), 0);
+}
+
+static int deleted(unsigned i, int phase)
+{
+	if (phase >= 1 && i % 10 == 1)
+		return 1;
+	if (phase >= 2 && i % 10 >= 5)
+		return 1; /* 10% + 40% = 50% */
+	return 0;
+}
+
+/* Recall of the indexed search against exact search over `nq` queries;
+ * checks that every result passes the filter and the delete phase. */
+static double recall(semlite_collection *c, const char *field,
+                     const char *value, unsigned mod, unsigned want, int phase)
+{
+	unsigned hits = 0, total = 0;
+	float q[DIM];
+	for (unsigned i = 0; i < NQ; i++) {
+		semlite_search_opts o;
+		semlite_results *a, *b;
+		semlite_search_opts_init(&o);
+		o.k = K;
+		o.where_field = field;
+		o.where_value = value;
+		query_for(i, q);
+		assert_int_equal(semlite_search_vector(c, q, DIM, &o, &a), 0);
+		o.exact = 1;
+		assert_int_equal(semlite_search_vector(c, q, DIM, &o, &b), 0);
+		assert_int_equal(a->count, b->count);
+		for (size_t x = 0; x < a->count; x++) {
+			unsigned id = (unsigned)atoi(a->items[x].id);
+			assert_false(deleted(id, phase));
+			if (field)
+				assert_int_equal(id % mod, want);
+			for (size_t y = 0; y < b->count; y++)
+				hits += !strcmp(a->items[x].id, b->items[y].id);
+		}
+		total += (unsigned)b->count;
+		semlite_results_free(a);
+		semlite_results_free(b);
+	}
+	return total ? (double)hits / total : 1.0;
+}
+
+static void check_ok(semlite_db *db)
+{
+	char report[512];
+	int rc = semlite_db_check(db, report, sizeof report);
+	if (rc)
+		print_error("check: %s (%s)\n", report, semlite_errmsg());
+	assert_int_equal(rc, 0);
+}
+
+static void test_recall_filters_deletes(void **state)
+{
+	(void)state;
+	semlite_db *db;
+	semlite_collection *c = make(&db);
+	put_range(c, db, 0, N / 2);
+	put_range(c, db, N / 2, N);
+	check_ok(db);
+	double r = recall(c, NULL, NULL, 1, 0, 0);
+	double f1 = recall(c, "p1", "7", 100, 7, 0);
+	double f10 = recall(c, "p10", "3", 10, 3, 0);
+	double f50 = recall(c, "p50", "1", 2, 1, 0);
+	print_message("recall %.4f, filters 1%% %.4f 10%% %.4f 50%% %.4f\n", r,
+	              f1, f10, f50);
+	assert_true(r >= 0.95);
+	assert_true(f1 >= 0.9 && f10 >= 0.9 && f50 >= 0.9);
+	char id[32];
+	for (int phase = 1; phase <= 2; phase++) {
+		semlite_txn *t;
+		assert_int_equal(semlite_txn_begin(db, &t), 0);
+		for (unsigned i = 0; i < N; i++) {
+			if (!deleted(i, phase) || deleted(i, phase - 1))
+				continue;
+			snprintf(id, sizeof id, "%u", i);
+			assert_int_equal(semlite_doc_delete(c, t, id), 0);
+		}
+		assert_int_equal(semlite_txn_commit(t), 0);
+		check_ok(db);
+		double rd = recall(c, NULL, NULL, 1, 0, phase);
+		double rf = recall(c, "p50", "0", 2, 0, phase);
+		print_message("after deleting %d%%: recall %.4f, 50%% filter "
+		              "%.4f\n",
+		              phase == 1 ? 10 : 50, rd, rf);
+		assert_true(rd >= 0.95);
+		assert_true(rf >= 0.9);
+	}
+	/* an upsert replaces the node: the old version is never returned */
+	float v[DIM];
+	vec_for(0, v);
+	assert_int_equal(
+	    semlite_vector_put(c, NULL, "0", v, DIM, NULL, 0, "{}"), 0);
+	semlite_results *res;
+	semlite_search_opts o;
+	semlite_search_opts_init(&o);
+	assert_int_equal(semlite_search_vector(c, v, DIM, &o, &res), 0);
+	unsigned zeros = 0;
+	for (size_t i = 0; i < res->count; i++)
+		zeros += !strcmp(res->items[i].id, "0");
+	assert_int_equal(zeros, 1);
+	assert_string_equal(res->items[0].id, "0");
+	semlite_results_free(res);
+	check_ok(db);
+	semlite_collection_close(c);
+	semlite_close(db);
+}
+
+/* The child: commits batches of 50 puts, reporting each acknowledged
+ * batch on fd, and dies by SIGKILL after `die_after` puts. */
+static void writer(int fd, unsigned start, unsigned die_after)
+{
+	semlite_db *db;
+	semlite_collection *c;
+	float v[DIM];
+	char id[32];
+	if (semlite_open(path, 0, &db) || semlite_collection_open(db, "v", &c))
+		_exit(3);
+	unsigned done = 0;
+	for (unsigned b = start;; b += 50) {
+		semlite_txn *t;
+		if (semlite_txn_begin(db, &t))
+			_exit(4);
+		for (unsigned i = b; i < b + 50; i++, done++) {
+			if (done == die_after)
+				raise(SIGKILL);
+			vec_for(i, v);
+			snprintf(id, sizeof id, "%u", i);
+			if (semlite_vector_put(c, t, id, v, DIM, NULL, 0, NULL))
+				_exit(5);
+		}
+		if (semlite_txn_commit(t))
+			_exit(6);
+		unsigned acked = b + 50;
+		if (write(fd, &acked, sizeof acked) != sizeof acked)
+			_exit(7);
+	}
+}
+
+static void test_crash_mid_insert(void **state)
+{
+	(void)state;
+	semlite_db *db;
+	semlite_collection *c = make(&db);
+	put_range(c, db, 0, 200);
+	semlite_collection_close(c);
+	semlite_close(db);
+	unsigned start = 200;
+	const unsigned kills[] = {37, 121, 260};
+	for (int round = 0; round < 3; round++) {
+		int fds[2];
+		assert_int_equal(pipe(fds), 0);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			close(fds[0]);
+			writer(fds[1], start, kills[round]);
+		}
+		close(fds[1]);
+		unsigned acked = start, x;
+		while (read(fds[0], &x, sizeof x) == sizeof x)
+			acked = x;
+		close(fds[0]);
+		int st;
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+		assert_int_equal(semlite_open(path, 0, &db), 0);
+		assert_int_equal(semlite_collection_open(db, "v", &c), 0);
+		check_ok(db);
+		/* every acknowledged document is there and found by the index
+		 */
+		for (unsigned i = 0; i < acked; i += 7) {
+			float v[DIM];
+			semlite_results *res;
+			vec_for(i, v);
+			assert_int_equal(
+			    semlite_search_vector(c, v, DIM, NULL, &res), 0);
+			assert_true(res->count > 0);
+			char id[32];
+			snprintf(id, sizeof id, "%u", i);
+			assert_string_equal(res->items[0].id, id);
+			semlite_results_free(res);
+		}
+		semlite_collection_close(c);
+		semlite_close(db);
+		start = acked;
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_recall_filters_deletes, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_crash_mid_insert, setup,
+	                                    teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
