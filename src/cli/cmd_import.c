@@ -77,14 +77,13 @@ static int put_rc(imp *im, int rc, unsigned long long line, const char *id)
 	return 1;
 }
 
-static int jsonl_line(imp *im, char *line, size_t len,
-                      unsigned long long ln)
+static int jsonl_line(imp *im, char *line, size_t len, unsigned long long ln)
 {
 	cli_jsonl_doc d;
 	char field[128];
 	const char *what;
-	if (cli_jsonl_parse(line, len, im->id_field, im->text_fields,
-	                    im->ntext, &d, field, sizeof field, &what))
+	if (cli_jsonl_parse(line, len, im->id_field, im->text_fields, im->ntext,
+	                    &d, field, sizeof field, &what))
 		return fail_line(im, ln, field, what);
 	int ret = put_rc(im,
 	                 semlite_doc_put(im->coll, im->txn, d.id, d.text,

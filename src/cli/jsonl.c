@@ -72,7 +72,7 @@ static int append(cli_jsonl_doc *d, size_t *cap, const char *s, size_t n)
 }
 
 static int fail(char *field, size_t cap, const char *name, const char **what,
-		const char *msg)
+                const char *msg)
 {
 	snprintf(field, cap, "%s", name);
 	*what = msg;
@@ -80,9 +80,9 @@ static int fail(char *field, size_t cap, const char *name, const char **what,
 }
 
 int cli_jsonl_parse(const char *line, size_t len, const char *id_field,
-		    const char *const *text_fields, int ntext,
-		    cli_jsonl_doc *out, char *field, size_t cap,
-		    const char **what)
+                    const char *const *text_fields, int ntext,
+                    cli_jsonl_doc *out, char *field, size_t cap,
+                    const char **what)
 {
 	memset(out, 0, sizeof *out);
 	cJSON *o = cJSON_ParseWithLength(line, len);
@@ -96,7 +96,7 @@ int cli_jsonl_parse(const char *line, size_t len, const char *id_field,
 	cJSON *idv = find_id(o, id_field, &name);
 	if (!(out->id = id_text(idv))) {
 		rc = fail(field, cap, name, what,
-			  "missing, or not a string or integer");
+		          "missing, or not a string or integer");
 		goto out;
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(o, name);
@@ -106,14 +106,14 @@ int cli_jsonl_parse(const char *line, size_t len, const char *id_field,
 			continue;
 		if (!cJSON_IsString(v))
 			rc = fail(field, cap, text_fields[i], what,
-				  "expected a string");
+			          "expected a string");
 		else if (append(out, &tcap, v->valuestring,
-				strlen(v->valuestring)))
+		                strlen(v->valuestring)))
 			rc = fail(field, cap, text_fields[i], what,
-				  "out of memory");
+			          "out of memory");
 		else
 			cJSON_DeleteItemFromObjectCaseSensitive(o,
-								text_fields[i]);
+			                                        text_fields[i]);
 	}
 	if (!rc && !out->text && !(out->text = strdup("")))
 		rc = fail(field, cap, "", what, "out of memory");

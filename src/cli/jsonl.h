@@ -19,9 +19,9 @@ typedef struct cli_jsonl_doc {
  * returns -1 and names the offending field (static or inside no buffer
  * that outlives the call: copied into field[cap]) and the problem. */
 int cli_jsonl_parse(const char *line, size_t len, const char *id_field,
-		    const char *const *text_fields, int ntext,
-		    cli_jsonl_doc *out, char *field, size_t cap,
-		    const char **what);
+                    const char *const *text_fields, int ntext,
+                    cli_jsonl_doc *out, char *field, size_t cap,
+                    const char **what);
 void cli_jsonl_doc_free(cli_jsonl_doc *d);
 
 #endif

@@ -13,7 +13,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int count_pair(void *ctx, const char *f, size_t fl, const char *v,
-		      size_t vl)
+                      size_t vl)
 {
 	uint8_t k[FILT_KEY_MAX];
 	if (filt_key_field(k, 1, f, fl, v, vl) > FILT_KEY_MAX)
@@ -29,18 +29,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char field[128];
 	const char *what;
 	if (cli_jsonl_parse((const char *)data, size, NULL, fields, 2, &d,
-			    field, sizeof field, &what))
+	                    field, sizeof field, &what))
 		return 0;
 	int pairs = 0;
-	if (d.meta && filt_meta_scan(d.meta, strlen(d.meta), count_pair,
-				     &pairs))
+	if (d.meta &&
+	    filt_meta_scan(d.meta, strlen(d.meta), count_pair, &pairs))
 		__builtin_trap(); /* we printed it: it must parse back */
 	store_codec *c;
 	if (!store_codec_new(&c)) {
 		size_t il = strlen(d.id);
-		store_doc doc = {d.id, (uint32_t)il, d.text,
-				 (uint32_t)d.text_len, d.meta,
-				 d.meta ? (uint32_t)strlen(d.meta) : 0};
+		store_doc doc = {d.id,   (uint32_t)il,
+		                 d.text, (uint32_t)d.text_len,
+		                 d.meta, d.meta ? (uint32_t)strlen(d.meta) : 0};
 		const void *frame;
 		size_t n;
 		store_doc back;

@@ -28,7 +28,8 @@ static void doc_roundtrip(const uint8_t *p, size_t n)
 		size_t fn;
 		if (!store_doc_encode(c2, &d, &frame, &fn) &&
 		    !store_doc_decode(c2, frame, fn, &e)) {
-			if (e.ext_len != d.ext_len || e.text_len != d.text_len ||
+			if (e.ext_len != d.ext_len ||
+			    e.text_len != d.text_len ||
 			    e.meta_len != d.meta_len ||
 			    memcmp(e.ext, d.ext, d.ext_len) ||
 			    memcmp(e.text, d.text, d.text_len) ||
