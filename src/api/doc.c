@@ -55,6 +55,12 @@ static int id_lookup(const store_txn *st, uint32_t coll, uint32_t next_id,
 	return SEMLITE_OK;
 }
 
+int api_id_lookup(const store_txn *st, uint32_t coll, uint32_t next_id,
+                  const char *id, size_t n, uint32_t *out)
+{
+	return id_lookup(st, coll, next_id, id, n, out);
+}
+
 int api_dict_load(const store_txn *st, uint32_t coll, store_dict **out)
 {
 	uint8_t k[5];
@@ -140,7 +146,9 @@ static int retire(semlite_txn *t, api_tcoll *tc, uint32_t old)
 	MDB_val v;
 	uint64_t payload;
 	store_key_id(k, coll, old);
-	int rc = store_get(&t->st, STORE_DB_DOCS, k, 8, &v);
+	int rc = api_kw_retire(t, tc, old);
+	if (!rc)
+		rc = store_get(&t->st, STORE_DB_DOCS, k, 8, &v);
 	if (rc == SEMLITE_NOTFOUND)
 		return sl_err(SEMLITE_CORRUPT, "docs: record %u missing", old);
 	if (!rc)
@@ -336,6 +344,8 @@ static int apply_put(semlite_txn *t, api_tcoll *tc, const api_op *op)
 	               v, 4);
 	if (!rc)
 		rc = put_doc_record(t, tc, op, idlen, id);
+	if (!rc && op->text)
+		rc = api_kw_index(t, tc, id, op->text, op->text_len, false);
 	if (!rc)
 		rc = put_vectors(t, tc, id);
 	if (!rc)
@@ -349,7 +359,7 @@ static int apply_put(semlite_txn *t, api_tcoll *tc, const api_op *op)
 
 static int apply_delete(semlite_txn *t, api_tcoll *tc, const api_op *op)
 {
-	uint32_t coll = tc->coll->rec.id, old;
+	uint32_t coll = tc->coll->rec.id, old = 0;
 	size_t idlen = strlen(op->id);
 	uint8_t k[4 + STORE_MAX_EXT_ID];
 	int rc = id_lookup(&t->st, coll, tc->ctr.next_id, op->id, idlen, &old);
@@ -377,7 +387,7 @@ int api_op_apply(semlite_txn *t, const api_op *op)
 static int op_make(semlite_collection *c, api_op *op, const char *id,
                    const char *text, size_t text_len, const char *meta)
 {
-	size_t idlen;
+	size_t idlen = 0;
 	memset(op, 0, sizeof *op);
 	op->coll = c;
 	int rc = api_id_check(id, &idlen);
@@ -536,7 +546,7 @@ SEMLITE_API int semlite_doc_get(semlite_collection *c, semlite_txn *t,
 	if (!c || !out)
 		return sl_err(SEMLITE_INVALID, "semlite_doc_get: NULL");
 	*out = NULL;
-	size_t idlen;
+	size_t idlen = 0;
 	int rc = api_id_check(id, &idlen);
 	if (rc)
 		return rc;

@@ -75,7 +75,7 @@ static int write_ctx(semlite_txn *t, api_tcoll *tc, hnsw_lmdb *s, hnsw_ctx *c)
 
 int api_index_insert(semlite_txn *t, api_tcoll *tc, uint32_t id)
 {
-	hnsw_scratch *sc;
+	hnsw_scratch *sc = NULL;
 	hnsw_lmdb s;
 	hnsw_ctx c;
 	int rc = scratch_get(&sc);
@@ -90,7 +90,7 @@ int api_index_insert(semlite_txn *t, api_tcoll *tc, uint32_t id)
 
 int api_index_repair(semlite_txn *t, api_tcoll *tc, uint32_t id)
 {
-	hnsw_scratch *sc;
+	hnsw_scratch *sc = NULL;
 	hnsw_lmdb s;
 	hnsw_ctx c;
 	int rc = scratch_get(&sc);
@@ -133,7 +133,7 @@ int api_index_search(const store_txn *st, const store_coll_rec *r,
                      const float *q, const roaring_bitmap_t *allow, uint32_t k,
                      uint32_t ef, hnsw_hit *out, uint32_t *n)
 {
-	hnsw_scratch *sc;
+	hnsw_scratch *sc = NULL;
 	roaring_bitmap_t *tomb = NULL;
 	hnsw_lmdb s;
 	hnsw_ctx c;

@@ -42,6 +42,7 @@ static void op_free(api_op *op)
 static void tcoll_reset(semlite_txn *t)
 {
 	for (size_t i = 0; i < t->ntc; i++) {
+		api_kw_free(t->tc[i].kw);
 		sl_free(t->tc[i].samples);
 		sl_free(t->tc[i].sample_sizes);
 	}
@@ -334,6 +335,8 @@ static int commit_once(semlite_txn *t)
 		if (!rc && tc->dirty)
 			rc = store_counters_put(&t->st, tc->coll->rec.id,
 			                        &tc->ctr);
+		if (!rc)
+			rc = api_kw_flush(tc);
 	}
 	if (!rc)
 		rc = filt_cache_flush(t->bitmaps, &t->st);

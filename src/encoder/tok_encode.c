@@ -9,7 +9,7 @@
  *
  * This is the order of the reference (tokenizers' AddedVocabulary, then
  * normalizer, pre-tokenizer, model). Ids are emitted as they are found;
- * unknown ids are dropped on the way and the run stops as soon as `cap`
+ * the unk_token id is dropped on the way and the run stops as soon as `cap`
  * ids are out, so a long document costs only what its first tokens cost.
  *
  * All state lives in a tok_run on the caller's stack with heap buffers that

@@ -270,7 +270,7 @@ static int lm_get_exact(void *ctx, uint32_t id, float *buf, const float **out)
 	store_key_id(k, s->coll, id);
 	*out = buf;
 	if (!want) { /* int8 only: decode the code */
-		hnsw_code c;
+		hnsw_code c = {0};
 		int rc = lm_get_codes(s, &id, 1, &c);
 		if (!rc)
 			quant_i8_decode(c.q, c.scale, s->dim, buf);

@@ -237,7 +237,7 @@ static int parse_payload(const uint8_t *p, size_t n, store_doc *d)
 
 int store_doc_decode(store_codec *c, const void *frame, size_t n, store_doc *d)
 {
-	uint64_t sz;
+	uint64_t sz = 0;
 	int rc = store_doc_payload_size(frame, n, &sz);
 	if (rc)
 		return rc;
