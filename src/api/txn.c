@@ -192,6 +192,11 @@ static int train_store(semlite_txn *t, api_tcoll *tc, bool *trained)
 	                          dict, API_DICT_SIZE, &n);
 	tc->nsamples = 0;
 	tc->samples_len = 0;
+	/* Remember the attempt even when the samples could not train a
+	 * dictionary (too few or too alike), so the next attempt waits
+	 * until the collection grew tenfold. */
+	tc->ctr.dict_docs = tc->ctr.live;
+	tc->dirty = true;
 	if (rc == SEMLITE_INVALID) {
 		sl_free(dict);
 		return SEMLITE_OK;
@@ -200,36 +205,39 @@ static int train_store(semlite_txn *t, api_tcoll *tc, bool *trained)
 	if (!rc)
 		rc = store_put_checked(&t->st, STORE_DB_META, k, 5, dict, n);
 	sl_free(dict);
-	if (!rc) {
+	if (!rc)
 		*trained = true;
-		tc->ctr.dict_docs = tc->ctr.live;
-		tc->dirty = true;
-	}
 	return rc;
 }
 
-/* Calls fn on every document record of the collection through a cursor
- * (fn may replace the current value with mdb_cursor_put MDB_CURRENT). */
-static int each_doc(semlite_txn *t, api_tcoll *tc,
-                    int (*fn)(semlite_txn *, api_tcoll *, MDB_cursor *,
-                              const MDB_val *, size_t, void *),
-                    void *arg)
+/* Calls fn on every document record of the collection, in id order. The
+ * cursor is re-seeked after each call, so fn may rewrite the record it
+ * was given (LMDB cursors are not to be trusted across a size-changing
+ * overwrite of their own position). */
+typedef int (*doc_fn)(semlite_txn *, api_tcoll *, uint32_t, const MDB_val *,
+                      size_t, void *);
+
+static int each_doc(semlite_txn *t, api_tcoll *tc, doc_fn fn, void *arg)
 {
 	MDB_cursor *c;
 	int rc =
 	    mdb_cursor_open(t->st.txn, store_dbi(&t->st, STORE_DB_DOCS), &c);
 	if (rc)
 		return store_rc(rc, "docs");
-	uint8_t pre[8];
-	store_key_id(pre, tc->coll->rec.id, 0);
-	MDB_val k = {8, pre}, v;
+	uint32_t coll = tc->coll->rec.id, next = 0;
 	int err = SEMLITE_OK;
-	size_t i = 0;
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	while (!rc && !err && k.mv_size == 8 && !memcmp(k.mv_data, pre, 4)) {
-		err = fn(t, tc, c, &v, i++, arg);
-		if (!err)
-			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	for (size_t i = 0; !err; i++) {
+		uint8_t key[8];
+		store_key_id(key, coll, next);
+		MDB_val k = {8, key}, v;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc || k.mv_size != 8 || store_load_u32be(k.mv_data) != coll)
+			break;
+		uint32_t id = store_load_u32be((uint8_t *)k.mv_data + 4);
+		err = fn(t, tc, id, &v, i, arg);
+		if (id == UINT32_MAX)
+			break;
+		next = id + 1;
 	}
 	mdb_cursor_close(c);
 	if (err)
@@ -237,10 +245,10 @@ static int each_doc(semlite_txn *t, api_tcoll *tc,
 	return rc && rc != MDB_NOTFOUND ? store_rc(rc, "docs") : SEMLITE_OK;
 }
 
-static int sample_doc(semlite_txn *t, api_tcoll *tc, MDB_cursor *c,
+static int sample_doc(semlite_txn *t, api_tcoll *tc, uint32_t id,
                       const MDB_val *v, size_t i, void *arg)
 {
-	(void)c;
+	(void)id;
 	size_t stride = *(size_t *)arg;
 	if (i % stride)
 		return SEMLITE_OK;
@@ -251,7 +259,7 @@ static int sample_doc(semlite_txn *t, api_tcoll *tc, MDB_cursor *c,
 	return rc;
 }
 
-static int recompress_doc(semlite_txn *t, api_tcoll *tc, MDB_cursor *c,
+static int recompress_doc(semlite_txn *t, api_tcoll *tc, uint32_t id,
                           const MDB_val *v, size_t i, void *arg)
 {
 	(void)i;
@@ -259,6 +267,7 @@ static int recompress_doc(semlite_txn *t, api_tcoll *tc, MDB_cursor *c,
 	store_doc d;
 	const void *frame;
 	size_t n;
+	uint8_t key[8];
 	int rc = store_doc_decode(t->codec, v->mv_data, v->mv_size, &d);
 	if (!rc)
 		rc = store_doc_encode(nc, &d, &frame, &n);
@@ -266,12 +275,8 @@ static int recompress_doc(semlite_txn *t, api_tcoll *tc, MDB_cursor *c,
 		return rc;
 	tc->ctr.stored_bytes += n;
 	tc->ctr.stored_bytes -= v->mv_size;
-	MDB_val key, old;
-	rc = mdb_cursor_get(c, &key, &old, MDB_GET_CURRENT);
-	MDB_val nv = {n, (void *)frame};
-	if (!rc)
-		rc = mdb_cursor_put(c, &key, &nv, MDB_CURRENT);
-	return rc ? store_rc(rc, "docs") : SEMLITE_OK;
+	store_key_id(key, tc->coll->rec.id, id);
+	return store_put(&t->st, STORE_DB_DOCS, key, 8, frame, n);
 }
 
 /* Retrains the dictionary from documents spread over the whole collection
@@ -309,20 +314,24 @@ static int retrain(semlite_txn *t, api_tcoll *tc)
 	return rc;
 }
 
-/* Trains a first dictionary from this transaction's documents, or
- * retrains one when the collection grew tenfold since the last. */
+/* Trains a first dictionary from this transaction's documents when it
+ * brought enough of them; otherwise (re)trains from the stored documents
+ * once the collection reached API_DICT_MIN_SAMPLES documents, and again
+ * each time it grew tenfold since the last attempt. */
 static int maybe_train(semlite_txn *t, api_tcoll *tc)
 {
 	bool trained;
-	if (!tc->dict)
-		return tc->nsamples < API_DICT_MIN_SAMPLES
-		           ? SEMLITE_OK
-		           : train_store(t, tc, &trained);
+	if (!tc->dict && tc->nsamples >= API_DICT_MIN_SAMPLES)
+		return train_store(t, tc, &trained);
 	uint64_t base = tc->ctr.dict_docs > API_DICT_MIN_SAMPLES
-	                    ? tc->ctr.dict_docs
+	                    ? tc->ctr.dict_docs * 10
 	                    : API_DICT_MIN_SAMPLES;
-	if (tc->ctr.live < 10 * base)
+	if (tc->ctr.dict_docs && base < 10 * API_DICT_MIN_SAMPLES)
+		base = 10 * API_DICT_MIN_SAMPLES;
+	if (tc->ctr.live < base)
 		return SEMLITE_OK;
+	tc->nsamples = 0;
+	tc->samples_len = 0;
 	return retrain(t, tc);
 }
 
