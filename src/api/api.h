@@ -23,6 +23,7 @@ typedef struct enc_model enc_model;
 
 struct semlite_db {
 	store_env *env;
+	uint64_t serial; /* unique per open in this process (index.c) */
 };
 
 struct semlite_collection {
@@ -99,9 +100,10 @@ int api_txn_run(semlite_collection *c, semlite_txn *t, api_op *op);
 /* index.c: the HNSW graph of a collection inside its transactions */
 int api_index_insert(semlite_txn *t, api_tcoll *tc, uint32_t id);
 int api_index_repair(semlite_txn *t, api_tcoll *tc, uint32_t id);
-int api_index_search(const store_txn *st, const store_coll_rec *r,
-                     const float *q, const roaring_bitmap_t *allow, uint32_t k,
-                     uint32_t ef, hnsw_hit *out, uint32_t *n);
+int api_index_search(const store_txn *st, uint64_t serial,
+                     const store_coll_rec *r, const float *q,
+                     const roaring_bitmap_t *allow, uint32_t k, uint32_t ef,
+                     hnsw_hit *out, uint32_t *n);
 int api_index_check(const store_txn *st, const store_coll_rec *r);
 
 /* doc.c */

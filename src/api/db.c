@@ -26,6 +26,8 @@ SEMLITE_API int semlite_open(const char *path, int flags, semlite_db **out)
 	semlite_db *db = sl_calloc(1, sizeof *db);
 	if (!db)
 		return sl_err(SEMLITE_NOMEM, "semlite_open");
+	static _Atomic uint64_t serials;
+	db->serial = ++serials; /* keys the index's pointer caches */
 	int rc = store_env_open(path, flags & SEMLITE_OPEN_CREATE,
 	                        flags & SEMLITE_OPEN_READONLY, &db->env);
 	if (rc) {

@@ -285,9 +285,9 @@ bool api_sample_add(api_tcoll *tc, const store_doc *d)
 	sl_store_u32le(p + 5, d->text_len);
 	sl_store_u32le(p + 9, d->meta_len);
 	memcpy(p + STORE_DOC_HEADER, d->ext, d->ext_len);
-	if (d->text_len)
+	if (d->text_len) /* text is NULL for vector-only puts */
 		memcpy(p + STORE_DOC_HEADER + d->ext_len, d->text, d->text_len);
-	if (d->meta_len)
+	if (d->meta_len) /* meta may be NULL when empty */
 		memcpy(p + STORE_DOC_HEADER + d->ext_len + d->text_len, d->meta,
 		       d->meta_len);
 	tc->sample_sizes[tc->nsamples++] = n;

@@ -332,16 +332,17 @@ static int flat_candidates(const store_txn *st, const store_coll_rec *r,
 
 /* Candidates from the HNSW graph (index.c): the k nearest, already
  * rescored exactly; results_make rescores them the same way. */
-static int index_candidates(const store_txn *st, const store_coll_rec *r,
+static int index_candidates(const store_txn *st, semlite_collection *c,
                             const query *q, const semlite_search_opts *o,
-                            const roaring_bitmap_t *allow, uint32_t k,
-                            heap *h)
+                            const roaring_bitmap_t *allow, uint32_t k, heap *h)
 {
+	const store_coll_rec *r = &c->rec;
 	uint32_t n = 0;
 	hnsw_hit *hits = sl_malloc((k ? k : 1) * sizeof *hits);
 	if (!hits)
 		return sl_err(SEMLITE_NOMEM, "search hits");
-	int rc = api_index_search(st, r, q->v, allow, k, o->ef, hits, &n);
+	int rc = api_index_search(st, c->db->serial, r, q->v, allow, k, o->ef,
+	                          hits, &n);
 	for (uint32_t i = 0; !rc && i < n; i++) {
 		float d = hits[i].dist;
 		float s = r->metric == STORE_METRIC_COSINE ? 1.0f - d : -d;
@@ -358,8 +359,7 @@ static int candidates(const store_txn *st, semlite_collection *c,
                       const roaring_bitmap_t *allow, size_t k, heap *h)
 {
 	if (!o->exact)
-		return index_candidates(st, &c->rec, q, o, allow, (uint32_t)k,
-		                        h);
+		return index_candidates(st, c, q, o, allow, (uint32_t)k, h);
 	return flat_candidates(st, &c->rec, q, allow, h);
 }
 

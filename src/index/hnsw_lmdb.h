@@ -21,7 +21,12 @@ typedef struct hnsw_lmdb {
 	const roaring_bitmap_t *tomb; /* borrowed; NULL = none deleted */
 	MDB_cursor *codes, *links;
 	uint32_t *buf; /* level-0 record being written */
+	float *vbuf;   /* one decoded exact vector */
 	uint32_t buf_cap;
+	/* optional, read transactions only: code record of id (NULL =
+	 * not looked up yet), cc_cap entries; see hnsw_lmdb_set_cache */
+	const uint8_t **cc;
+	uint32_t cc_cap;
 } hnsw_lmdb;
 
 extern const hnsw_store_ops hnsw_lmdb_ops;
@@ -33,6 +38,18 @@ int hnsw_lmdb_open(hnsw_lmdb *s, const store_txn *t, uint32_t coll,
                    uint32_t dim, uint8_t precision, uint32_t limit,
                    const roaring_bitmap_t *tomb);
 void hnsw_lmdb_close(hnsw_lmdb *s);
+
+/*
+ * Lets a read-only store remember where each code record lives in the map
+ * (cc[id], cap entries, owned by the caller). The pointers stay valid for
+ * as long as the snapshot is the same: the caller keys the array by
+ * database, collection and LMDB transaction id (no commit in between means
+ * no page was freed or reused) and clears it when the key changes. A
+ * search then pays LMDB's B-tree lookup once per node per snapshot
+ * instead of once per distance. Never for write transactions: their
+ * pages move as they are written.
+ */
+void hnsw_lmdb_set_cache(hnsw_lmdb *s, const uint8_t **cc, uint32_t cap);
 
 /* Index settings of a collection record as hnsw_params. */
 void hnsw_lmdb_params(const store_coll_rec *r, hnsw_params *p);
