@@ -650,7 +650,7 @@ typedef enum semlite_fusion {
 
 /** Default dense weight of convex fusion, chosen on SciFact's train
  * queries (bench/RESULTS.md). */
-#define SEMLITE_DENSE_WEIGHT 0.3f
+#define SEMLITE_DENSE_WEIGHT 0.1f
 
 /** Recommendation strategies. */
 typedef enum semlite_reco_strategy {

@@ -29,10 +29,12 @@ struct semlite_db {
 struct semlite_collection {
 	semlite_db *db;
 	char name[STORE_MAX_NAME + 1];
-	store_coll_rec rec; /* settings when opened; ids re-checked per txn */
-	pthread_mutex_t mu; /* guards loading of model and dict */
-	enc_model *model;   /* loaded on first use by text */
-	store_dict *dict;   /* the zstd dictionary once one exists */
+	store_coll_rec rec;   /* settings when opened; ids re-checked per txn */
+	pthread_mutex_t mu;   /* guards loading of model and dict */
+	enc_model *model;     /* loaded on first use by text */
+	store_dict *dict;     /* the zstd dictionary once one exists */
+	store_dict **retired; /* replaced dictionaries, freed at close */
+	size_t nretired;
 };
 
 /* One write operation, kept so a transaction can be replayed after the
@@ -106,14 +108,18 @@ int api_index_check(const store_txn *st, const store_coll_rec *r);
 
 /* doc.c */
 int api_op_apply(semlite_txn *t, const api_op *op);
+/* Appends a document's payload to tc's dictionary samples (false when
+ * the sample budget is spent). */
+bool api_sample_add(api_tcoll *tc, const store_doc *d);
 int api_doc_read(const store_txn *st, store_codec *codec, uint32_t coll,
                  uint32_t id, store_doc *d);
 /* Loads a stored dictionary of collection id `coll` (*out NULL when it
  * has none). */
 int api_dict_load(const store_txn *st, uint32_t coll, store_dict **out);
-/* The handle's cached dictionary, loaded from st on first need. A stored
- * dictionary never changes, so the cache stays valid; st must see only
- * committed dictionaries (true everywhere: they are written at commit). */
+/* The collection's current dictionary as st sees it, cached in the
+ * handle by dictID (a retrained dictionary has a new id and replaces the
+ * cached one; the old stays alive until the handle closes, as other
+ * threads may still use it). */
 int api_coll_dict(semlite_collection *c, const store_txn *st,
                   const store_dict **out);
 /* Checks that the collection still exists with the same id. */

@@ -314,6 +314,9 @@ SEMLITE_API void semlite_collection_close(semlite_collection *c)
 		return;
 	api_model_free(c->model);
 	store_dict_free(c->dict);
+	for (size_t i = 0; i < c->nretired; i++)
+		store_dict_free(c->retired[i]);
+	sl_free(c->retired);
 	pthread_mutex_destroy(&c->mu);
 	sl_free(c);
 }

@@ -5,7 +5,7 @@
  * A text query in hybrid mode runs both retrievers over one read snapshot:
  * the dense ranking (the collection's encoder, flat scan or index, exact
  * rescoring) and BM25 over the stored postings, each to a depth of
- * max(10k, 100), and fuses them (filter/fusion.c). Convex fusion of
+ * max(2k, 100), and fuses them (filter/fusion.c). Convex fusion of
  * min-max normalized scores is the default because it keeps how far the
  * best keyword match stands above the rest; RRF, which keeps only ranks,
  * fell below BM25 alone on SciFact's train queries whenever the dense
@@ -237,7 +237,7 @@ static int run(hq *h, const char *text, size_t len, semlite_results **out)
 	if (o->group_by_doc)
 		want = max_sz(want, 10 * o->k);
 	h->depth = max_sz(want, h->mode == SEMLITE_SEARCH_HYBRID
-	                            ? max_sz(10 * o->k, 100)
+	                            ? max_sz(2 * o->k, 100)
 	                            : 0);
 	h->dense = sl_malloc(h->depth * sizeof *h->dense);
 	h->kw = sl_malloc(h->depth * sizeof *h->kw);

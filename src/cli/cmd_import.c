@@ -16,8 +16,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli/chunk_put.h"
 #include "cli/dbutil.h"
+#include "cli/jsonl.h"
 
-#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,8 +36,6 @@ typedef struct imp {
 	int ntext;
 	bool progress;
 	double t0;
-	char *text;
-	size_t text_cap;
 	long chunk_tokens, chunk_overlap; /* 0: store documents whole */
 	unsigned long long chunks;
 } imp;
@@ -96,102 +94,17 @@ static int put_rc(imp *im, int rc, unsigned long long line, const char *id)
 	return 1;
 }
 
-static int append_text(imp *im, size_t *len, const char *s)
-{
-	size_t n = strlen(s), need = *len + n + 2;
-	if (need > im->text_cap) {
-		char *p = realloc(im->text, need * 2);
-		if (!p)
-			return -1;
-		im->text = p;
-		im->text_cap = need * 2;
-	}
-	if (*len)
-		im->text[(*len)++] = ' ';
-	memcpy(im->text + *len, s, n + 1);
-	*len += n;
-	return 0;
-}
-
-/* The id of a JSONL object as text in buf. */
-static const char *json_id(imp *im, cJSON *o, const char **field, char *buf,
-                           size_t cap)
-{
-	const char *f = im->id_field;
-	cJSON *v = f ? cJSON_GetObjectItemCaseSensitive(o, f) : NULL;
-	if (!f) {
-		f = "_id";
-		v = cJSON_GetObjectItemCaseSensitive(o, "_id");
-		if (!v) {
-			f = "id";
-			v = cJSON_GetObjectItemCaseSensitive(o, "id");
-		}
-	}
-	*field = f;
-	if (cJSON_IsString(v))
-		return v->valuestring;
-	if (cJSON_IsNumber(v) &&
-	    v->valuedouble == (double)(long long)v->valuedouble) {
-		snprintf(buf, cap, "%lld", (long long)v->valuedouble);
-		return buf;
-	}
-	return NULL;
-}
-
 static int jsonl_line(imp *im, char *line, size_t len, unsigned long long ln)
 {
-	cJSON *o = cJSON_ParseWithLength(line, len);
-	char idbuf[32], *meta = NULL, *idcopy = NULL;
-	const char *idf;
-	int ret = 1;
-	if (!cJSON_IsObject(o)) {
-		ret = fail_line(im, ln, "", "not a JSON object");
-		goto out;
-	}
-	const char *id = json_id(im, o, &idf, idbuf, sizeof idbuf);
-	if (!id) {
-		ret =
-		    fail_line(im, ln, idf, "missing, or not a string/integer");
-		goto out;
-	}
-	/* The id lives inside o, whose id field is removed below. */
-	if (!(idcopy = strdup(id))) {
-		ret = fail_line(im, ln, idf, "out of memory");
-		goto out;
-	}
-	id = idcopy;
-	size_t tl = 0;
-	if (im->text)
-		im->text[0] = 0;
-	for (int i = 0; i < im->ntext; i++) {
-		cJSON *v =
-		    cJSON_GetObjectItemCaseSensitive(o, im->text_fields[i]);
-		if (!v)
-			continue;
-		if (!cJSON_IsString(v)) {
-			ret = fail_line(im, ln, im->text_fields[i],
-			                "expected a string");
-			goto out;
-		}
-		if (append_text(im, &tl, v->valuestring)) {
-			ret = fail_line(im, ln, im->text_fields[i],
-			                "out of memory");
-			goto out;
-		}
-	}
-	cJSON_DeleteItemFromObjectCaseSensitive(o, idf);
-	for (int i = 0; i < im->ntext; i++)
-		cJSON_DeleteItemFromObjectCaseSensitive(o, im->text_fields[i]);
-	if (o->child && !(meta = cJSON_PrintUnformatted(o))) {
-		ret = fail_line(im, ln, "", "out of memory");
-		goto out;
-	}
-	ret = put_rc(im, put_doc(im, id, im->text ? im->text : "", tl, meta),
-	             ln, id);
-out:
-	free(meta);
-	free(idcopy);
-	cJSON_Delete(o);
+	cli_jsonl_doc d;
+	char field[128];
+	const char *what;
+	if (cli_jsonl_parse(line, len, im->id_field, im->text_fields, im->ntext,
+	                    &d, field, sizeof field, &what))
+		return fail_line(im, ln, field, what);
+	int ret = put_rc(im, put_doc(im, d.id, d.text, d.text_len, d.meta), ln,
+	                 d.id);
+	cli_jsonl_doc_free(&d);
 	return ret;
 }
 
@@ -361,7 +274,6 @@ int cli_cmd_import(int argc, char **argv)
 		        cli_now() - im.t0);
 	if (!ret && im.chunk_tokens)
 		fprintf(stderr, "stored %llu chunks\n", im.chunks);
-	free(im.text);
 	semlite_collection_close(im.coll);
 	semlite_close(im.db);
 	return ret;

@@ -118,6 +118,16 @@ void store_codec_free(store_codec *c)
 	sl_free(c);
 }
 
+unsigned store_dict_id(const store_dict *d)
+{
+	return d ? d->id : 0;
+}
+
+unsigned store_dict_id_of(const void *p, size_t n)
+{
+	return ZDICT_getDictID(p, n);
+}
+
 void store_codec_use_dict(store_codec *c, const store_dict *d)
 {
 	c->dict = d;

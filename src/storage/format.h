@@ -53,10 +53,19 @@
  *                                        u64 payload bytes (uncompressed
  *                                        document records of live docs),
  *                                        u64 stored bytes (their zstd
- *                                        frames), u64 reserved.
+ *                                        frames), u64 live documents
+ *                                        when the dictionary was last
+ *                                        trained (0: no dictionary).
  *   'z' COLL                             the collection's trained zstd
  *                                        dictionary (raw bytes). Absent
  *                                        until enough documents were seen.
+ *                                        Every frame names it or none:
+ *                                        when it is retrained (each time
+ *                                        the collection grew tenfold, from
+ *                                        a sample spread over all its
+ *                                        documents) every document is
+ *                                        recompressed in the same
+ *                                        transaction.
  *   'h' COLL ...                         reserved for the HNSW index
  *                                        (entry point, top level).
  *
