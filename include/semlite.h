@@ -139,7 +139,9 @@ SEMLITE_API int semlite_kernels_selfcheck(char *report, size_t cap);
  *   1. keep the first 512 x (median token length) characters;
  *   2. tokenize without special tokens (WordPiece or Unigram, with the
  *      normalizer and pre-tokenizer that tokenizer.json describes);
- *   3. drop unknown-token ids and keep the first 512 ids;
+ *   3. drop the unknown token's id (for tokenizers whose model names an
+ *      unk_token, e.g. WordPiece; like the reference, Unigram models keep
+ *      their unknown id) and keep the first 512 ids;
  *   4. average their rows (vocabulary-quantized models: row = embeddings
  *      [mapping[id]] * weights[id]);
  *   5. divide by the L2 norm when the model's config says "normalize".
@@ -202,7 +204,8 @@ SEMLITE_API size_t semlite_encoder_vocab_size(const semlite_encoder *enc);
  * @param len   its length in bytes.
  * @param out   caller buffer for the vector.
  * @param cap   capacity of out in floats; must be >= semlite_encoder_dim().
- * @return SEMLITE_OK; SEMLITE_INVALID (NULL argument, or cap too small);
+ * @return SEMLITE_OK; SEMLITE_INVALID (NULL argument, cap too small, or a
+ *         tokenizer.json whose normalizers grow the text over 64 times);
  *         SEMLITE_MISUSE (tokenizer-only encoder); SEMLITE_NOMEM.
  *         Thread-safe.
  */
@@ -225,14 +228,14 @@ SEMLITE_API int semlite_encode_batch(const semlite_encoder *enc,
 
 /**
  * The token ids the encoder averages for a text: at most cap ids, taken
- * from the first cap x (median token length) characters, unknown ids
- * dropped. With cap = SEMLITE_ENCODER_MAX_TOKENS these are exactly the ids
+ * from the first cap x (median token length) characters, the unknown
+ * token's id dropped (see above). With cap = SEMLITE_ENCODER_MAX_TOKENS these are exactly the ids
  * semlite_encode() uses (the reference's StaticModel.tokenize with
  * max_length 512); a larger cap sees more of a long text.
  * @param ids  caller buffer of cap ids (may be NULL when cap is 0).
  * @param n    receives the number of ids written.
- * @return SEMLITE_OK; SEMLITE_INVALID (NULL argument); SEMLITE_NOMEM.
- *         Thread-safe.
+ * @return SEMLITE_OK; SEMLITE_INVALID (NULL argument, or normalizers that
+ *         grow the text over 64 times); SEMLITE_NOMEM. Thread-safe.
  */
 SEMLITE_API int semlite_tokenize(const semlite_encoder *enc, const char *text,
 				 size_t len, uint32_t *ids, size_t cap,
@@ -662,6 +665,13 @@ typedef struct semlite_search_opts {
 	int exact;	 /**< 1: force the flat exact scan */
 	uint32_t ef;	 /**< index search breadth, 0 = default */
 	uint32_t rescore; /**< candidates rescored exactly, 0 = max(4k, 64) */
+	/* Keyword, hybrid and diversity options (see the section below). */
+	int mode;	    /**< semlite_search_mode; default SEMLITE_SEARCH_AUTO */
+	int fusion;	    /**< semlite_fusion; default SEMLITE_FUSION_CONVEX */
+	float dense_weight; /**< convex fusion: dense weight in [0, 1] (keyword
+			       gets 1 - w); default SEMLITE_DENSE_WEIGHT */
+	float mmr;	    /**< MMR lambda in [0, 1]; < 0 (default) = off */
+	int group_by_doc;   /**< 1: at most one chunk per source document */
 } semlite_search_opts;
 
 /** Fills opts with the defaults. */
@@ -715,7 +725,121 @@ SEMLITE_API void semlite_results_free(semlite_results *res);
  * Keyword, hybrid search and recommendation
  * ====================================================================== */
 
-/* (declared by the query-features work) */
+/*
+ * Text collections keep a keyword index beside the vectors: every
+ * document's text is analyzed (Unicode case folding, accents stripped,
+ * English stop words dropped, Snowball English stemming) and its words'
+ * postings are updated in the same transaction as the document. Keyword
+ * search ranks by BM25 (k1 = 1.2, b = 0.4); hybrid search fuses the dense
+ * and keyword rankings. semlite_search_text() picks the mode from
+ * semlite_search_opts.mode; semlite_search_vector() is always dense.
+ *
+ * Hybrid fusion: SEMLITE_FUSION_CONVEX min-max normalizes each ranking's
+ * scores and adds them with weights dense_weight and 1 - dense_weight;
+ * SEMLITE_FUSION_RRF adds 1 / (60 + rank). The result score is the fused
+ * score (keyword mode: the BM25 score).
+ *
+ * Diversity: with opts.mmr = lambda in [0, 1], the best max(4k, 50)
+ * candidates are re-ranked by maximal marginal relevance (lambda = 1 is
+ * plain relevance, lower values penalise near-duplicates); scores stay
+ * the relevance scores.
+ *
+ * Chunks: a document imported in chunks is stored as one document per
+ * chunk whose metadata holds "_doc" (the source document's id), "_start"
+ * and "_end" (byte offsets of the chunk in the source text). With
+ * opts.group_by_doc = 1 only the best chunk of each source document is
+ * returned.
+ */
+
+/** Ranking mode of semlite_search_text (semlite_search_opts.mode). */
+typedef enum semlite_search_mode {
+	SEMLITE_SEARCH_AUTO = 0,    /**< hybrid if the collection has text */
+	SEMLITE_SEARCH_DENSE = 1,   /**< vectors only */
+	SEMLITE_SEARCH_KEYWORD = 2, /**< BM25 only */
+	SEMLITE_SEARCH_HYBRID = 3   /**< dense and BM25 fused */
+} semlite_search_mode;
+
+/** How hybrid search fuses its two rankings. */
+typedef enum semlite_fusion {
+	SEMLITE_FUSION_CONVEX = 0, /**< weighted sum of min-max scores */
+	SEMLITE_FUSION_RRF = 1	   /**< reciprocal rank fusion, k = 60 */
+} semlite_fusion;
+
+/** Default dense weight of convex fusion, chosen on SciFact's train
+ * queries (bench/RESULTS.md). */
+#define SEMLITE_DENSE_WEIGHT 0.1f
+
+/** Recommendation strategies. */
+typedef enum semlite_reco_strategy {
+	/** query = mean(pos) + (mean(pos) - mean(neg)), then a dense search */
+	SEMLITE_RECO_AVERAGE = 0,
+	/** each candidate scores sigmoid(best positive similarity) when that
+	 * beats its best negative similarity, else -sigmoid(best negative)
+	 * (Qdrant's best_score); candidates come from a search around each
+	 * positive example */
+	SEMLITE_RECO_BEST = 1
+} semlite_reco_strategy;
+
+/** The examples of a recommendation. Ids are external ids of stored
+ * documents; texts are encoded with the collection's model. */
+typedef struct semlite_reco_query {
+	const char *const *like_ids;
+	size_t n_like_ids;
+	const char *const *unlike_ids;
+	size_t n_unlike_ids;
+	const char *const *like_texts;
+	size_t n_like_texts;
+	const char *const *unlike_texts;
+	size_t n_unlike_texts;
+	int strategy; /**< semlite_reco_strategy */
+} semlite_reco_query;
+
+/**
+ * Recommends documents close to the positive examples and away from the
+ * negative ones. The example documents never appear in the results.
+ * @param coll  the collection (shared; borrowed).
+ * @param q     the examples: at least one positive (id or text).
+ * @param opts  k, filter (where_field/where_value), with_text and mmr are
+ *              honoured; NULL = defaults.
+ * @param out   receives the results, best first; score is the strategy's
+ *              (cosine/dot similarity to the average query, or best_score).
+ * @return SEMLITE_OK; SEMLITE_NOTFOUND when an example id is not stored
+ *         (semlite_errmsg() names it); SEMLITE_INVALID (no positive
+ *         example, bad strategy, k == 0); SEMLITE_MODEL/UNSUPPORTED (text
+ *         examples without a model); SEMLITE_CORRUPT; SEMLITE_NOMEM.
+ * @note Thread-safe.
+ */
+SEMLITE_API int semlite_recommend(semlite_collection *coll,
+				  const semlite_reco_query *q,
+				  const semlite_search_opts *opts,
+				  semlite_results **out);
+
+/** One chunk of a text: byte offsets [start, end) and its token count. */
+typedef struct semlite_chunk {
+	size_t start, end;
+	uint32_t tokens;
+} semlite_chunk;
+
+/**
+ * Splits text at sentence boundaries into chunks of at most max_tokens
+ * tokens, consecutive chunks sharing up to `overlap` tokens of whole
+ * sentences (a single sentence longer than max_tokens is cut at word
+ * boundaries).
+ * @param enc   counts tokens with this encoder's tokenizer; NULL counts
+ *              whitespace-separated words.
+ * @param out   receives an array of *n chunks; free with
+ *              semlite_chunks_free(). A text without words gives 0.
+ * @return SEMLITE_OK; SEMLITE_INVALID (max_tokens == 0 or overlap >=
+ *         max_tokens); SEMLITE_NOMEM.
+ * @note Thread-safe.
+ */
+SEMLITE_API int semlite_chunk_text(const char *text, size_t len,
+				   size_t max_tokens, size_t overlap,
+				   const semlite_encoder *enc,
+				   semlite_chunk **out, size_t *n);
+
+/** Frees chunks from semlite_chunk_text(). NULL is a no-op. */
+SEMLITE_API void semlite_chunks_free(semlite_chunk *chunks);
 
 #ifdef __cplusplus
 }

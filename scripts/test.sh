@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 
 dir=build-test
-flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEMLITE_WERROR=ON -DSEMLITE_BUILD_TESTS=ON)
+flags=(-DCMAKE_BUILD_TYPE=Release -DSEMLITE_WERROR=ON -DSEMLITE_BUILD_TESTS=ON)
 if [ "${1:-}" = "--sanitize" ]; then
   dir=build-asan
   flags=(-DCMAKE_BUILD_TYPE=Debug -DSEMLITE_WERROR=ON -DSEMLITE_BUILD_TESTS=ON -DSEMLITE_SANITIZE=ON)

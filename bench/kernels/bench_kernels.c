@@ -54,9 +54,10 @@ double bench_now(void)
 	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-enum { K_DOT, K_L2, K_COS, K_I8, K_F16, K_HAM, K_COUNT };
-static const char *const kname[K_COUNT] = {"dot_f32", "l2sq_f32",    "cos_f32",
-                                           "dot_i8",  "dot_f16_f32", "hamming"};
+enum { K_DOT, K_L2, K_COS, K_I8, K_DOTM, K_I8M, K_F16, K_HAM, K_COUNT };
+static const char *const kname[K_COUNT] = {
+    "dot_f32",      "l2sq_f32",    "cos_f32",     "dot_i8",
+    "dot_f32_many", "dot_i8_many", "dot_f16_f32", "hamming"};
 static const size_t dims[] = {64, 128, 256, 384, 768, 1536};
 #define NDIMS (sizeof dims / sizeof dims[0])
 #define NVAR  4
@@ -67,6 +68,7 @@ static size_t vec_bytes(int k, size_t d)
 {
 	switch (k) {
 	case K_I8:
+	case K_I8M:
 		return d;
 	case K_F16:
 		return 2 * d;
@@ -87,6 +89,34 @@ static size_t vec_bytes(int k, size_t d)
 	}                                                                      \
 	break
 
+/* The one-to-many kernels over the same vectors, in calls of 8 (the size of
+ * a small HNSW neighbour list); ns per distance as for the others. */
+static float run_many(const kern_ops *o, int k, const void *q,
+                      const uint8_t *base, size_t stride, size_t count,
+                      size_t d)
+{
+	const void *xs[8];
+	union {
+		float f[8];
+		int32_t i[8];
+	} out;
+	float s = 0;
+	for (size_t i = 0; i < count; i += 8) {
+		size_t m = count - i < 8 ? count - i : 8;
+		for (size_t j = 0; j < m; j++)
+			xs[j] = base + (i + j) * stride;
+		if (k == K_DOTM)
+			o->dot_f32_many(q, (const float *const *)xs, m, d,
+			                out.f);
+		else
+			o->dot_i8_many(q, (const int8_t *const *)xs, m, d,
+			               out.i);
+		for (size_t j = 0; j < m; j++)
+			s += k == K_DOTM ? out.f[j] : (float)out.i[j];
+	}
+	return s;
+}
+
 static double run(const kern_ops *o, int k, const void *q, const uint8_t *base,
                   size_t stride, size_t count, size_t d)
 {
@@ -101,6 +131,9 @@ static double run(const kern_ops *o, int k, const void *q, const uint8_t *base,
 		BENCH_LOOP(o->cos_f32(qf, x, d));
 	case K_I8:
 		BENCH_LOOP((float)o->dot_i8(q, x, d));
+	case K_DOTM:
+	case K_I8M:
+		return run_many(o, k, q, base, stride, count, d);
 	case K_F16:
 		BENCH_LOOP(o->dot_f16_f32(x, qf, d));
 	default:
@@ -181,7 +214,7 @@ static double peak_per_cycle(int k, int v)
 	const double pipes = 2;
 	if (k == K_HAM)
 		return 0;
-	return pipes * (k == K_I8 ? ilane[v] : flane[v]);
+	return pipes * (k == K_I8 || k == K_I8M ? ilane[v] : flane[v]);
 }
 
 static double ops_per_call(int k, size_t d)

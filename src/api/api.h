@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 
+#include "filter/bm25.h"
 #include "filter/filter.h"
 #include "index/hnsw.h"
 #include "kernels/kernels.h"
@@ -22,15 +23,18 @@ typedef struct enc_model enc_model;
 
 struct semlite_db {
 	store_env *env;
+	uint64_t serial; /* unique per open in this process (index.c) */
 };
 
 struct semlite_collection {
 	semlite_db *db;
 	char name[STORE_MAX_NAME + 1];
-	store_coll_rec rec; /* settings when opened; ids re-checked per txn */
-	pthread_mutex_t mu; /* guards loading of model and dict */
-	enc_model *model;   /* loaded on first use by text */
-	store_dict *dict;   /* the zstd dictionary once one exists */
+	store_coll_rec rec;   /* settings when opened; ids re-checked per txn */
+	pthread_mutex_t mu;   /* guards loading of model and dict */
+	enc_model *model;     /* loaded on first use by text */
+	store_dict *dict;     /* the zstd dictionary once one exists */
+	store_dict **retired; /* replaced dictionaries, freed at close */
+	size_t nretired;
 };
 
 /* One write operation, kept so a transaction can be replayed after the
@@ -47,9 +51,13 @@ typedef struct api_op {
 	float *vec; /* NULL: encode text */
 } api_op;
 
+/* Keyword postings state of one collection in a write transaction. */
+typedef struct api_kw api_kw;
+
 /* Per-collection state of a write transaction. */
 typedef struct api_tcoll {
 	semlite_collection *coll;
+	api_kw *kw; /* keyword postings cache (keyword.c), or NULL */
 	store_counters ctr;
 	bool dirty;
 	const store_dict *dict; /* the collection's (handle-owned), or NULL */
@@ -92,21 +100,26 @@ int api_txn_run(semlite_collection *c, semlite_txn *t, api_op *op);
 /* index.c: the HNSW graph of a collection inside its transactions */
 int api_index_insert(semlite_txn *t, api_tcoll *tc, uint32_t id);
 int api_index_repair(semlite_txn *t, api_tcoll *tc, uint32_t id);
-int api_index_search(const store_txn *st, const store_coll_rec *r,
-                     const float *q, const roaring_bitmap_t *allow, uint32_t k,
-                     uint32_t ef, hnsw_hit *out, uint32_t *n);
+int api_index_search(const store_txn *st, uint64_t serial,
+                     const store_coll_rec *r, const float *q,
+                     const roaring_bitmap_t *allow, uint32_t k, uint32_t ef,
+                     hnsw_hit *out, uint32_t *n);
 int api_index_check(const store_txn *st, const store_coll_rec *r);
 
 /* doc.c */
 int api_op_apply(semlite_txn *t, const api_op *op);
+/* Appends a document's payload to tc's dictionary samples (false when
+ * the sample budget is spent). */
+bool api_sample_add(api_tcoll *tc, const store_doc *d);
 int api_doc_read(const store_txn *st, store_codec *codec, uint32_t coll,
                  uint32_t id, store_doc *d);
 /* Loads a stored dictionary of collection id `coll` (*out NULL when it
  * has none). */
 int api_dict_load(const store_txn *st, uint32_t coll, store_dict **out);
-/* The handle's cached dictionary, loaded from st on first need. A stored
- * dictionary never changes, so the cache stays valid; st must see only
- * committed dictionaries (true everywhere: they are written at commit). */
+/* The collection's current dictionary as st sees it, cached in the
+ * handle by dictID (a retrained dictionary has a new id and replaces the
+ * cached one; the old stays alive until the handle closes, as other
+ * threads may still use it). */
 int api_coll_dict(semlite_collection *c, const store_txn *st,
                   const store_dict **out);
 /* Checks that the collection still exists with the same id. */
@@ -125,5 +138,58 @@ int api_encode(const enc_model *m, const char *text, size_t len, float *out);
 
 /* Prepares v[dim] for storage/search under metric: cosine normalizes. */
 void api_vec_prepare(float *v, uint32_t dim, uint8_t metric);
+
+/* keyword.c: BM25 postings in the write path and keyword search */
+/* Adds (remove = false) or removes document id's text to/from the
+ * collection's postings (cached; written by api_kw_flush at commit). */
+int api_kw_index(semlite_txn *t, api_tcoll *tc, uint32_t id, const char *text,
+                 size_t len, bool remove);
+/* Removes a stored document's terms (reads its text); call before its
+ * record is deleted. */
+int api_kw_retire(semlite_txn *t, api_tcoll *tc, uint32_t id);
+int api_kw_flush(api_tcoll *tc);
+void api_kw_free(api_kw *k);
+/* BM25 statistics of a collection (zero when it has no keyword text). */
+int api_kw_stats(const store_txn *st, uint32_t coll, filt_kw_stats *out);
+/* The best k documents for query q by BM25 (allow: NULL or allow-list). */
+int api_kw_search(const store_txn *st, uint32_t coll, const char *q,
+                  size_t len, const roaring_bitmap_t *allow, size_t k,
+                  filt_hit *out, size_t *n);
+/* doc.c: an external id's internal id; SEMLITE_NOTFOUND (quietly) when
+ * absent. */
+int api_id_lookup(const store_txn *st, uint32_t coll, uint32_t next_id,
+                  const char *id, size_t n, uint32_t *out);
+
+/* search.c: building blocks shared with hybrid.c */
+/* The field=value allow-list of opts (minus tombstones), or NULL. */
+int api_search_allow(const store_txn *st, uint32_t coll,
+                     const semlite_search_opts *o, roaring_bitmap_t **out);
+/* The best `want` documents for the prepared vector v, exactly rescored;
+ * scores higher-is-better (L2: negated squared distance). */
+int api_dense_hits(const store_txn *st, semlite_collection *c, const float *v,
+                   const semlite_search_opts *o, const roaring_bitmap_t *allow,
+                   size_t want, filt_hit *out, size_t *n);
+/* Results for hits; dense_scores converts scores as dense search does,
+ * otherwise they are copied. */
+int api_results_from_hits(const store_txn *st, semlite_collection *c,
+                          const filt_hit *hits, size_t n, bool with_text,
+                          bool dense_scores, semlite_results **out);
+
+/* hybrid.c: a stored vector (exact copy, or the dequantized code). */
+int api_vec_load(const store_txn *st, const store_coll_rec *r, uint32_t id,
+                 float *out);
+/* hybrid.c: re-ranks hits[0..*n) by MMR (lambda), keeping min(k, *n). */
+int api_apply_mmr(const store_txn *st, const store_coll_rec *r,
+                  filt_hit *hits, size_t *n, size_t k, float lambda);
+/* hybrid.c: semlite_search_text for the keyword and hybrid modes.
+ * *handled is false when the dense path should run instead. */
+int api_search_text_mode(semlite_collection *c, const char *text, size_t len,
+                         const semlite_search_opts *o, semlite_results **out,
+                         bool *handled);
+
+/* Checks one stored postings record of a collection (integrity check). */
+int api_kw_check_record(const void *key, size_t kl, const void *val,
+                        size_t vl, uint32_t next_id,
+                        const roaring_bitmap_t *tomb);
 
 #endif /* SL_API_H */

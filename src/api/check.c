@@ -90,7 +90,7 @@ static int has(chk *k, store_db db, uint32_t id, size_t size)
 
 static int check_doc(chk *k, const MDB_val *kv, const MDB_val *v)
 {
-	uint32_t id;
+	uint32_t id = 0;
 	store_doc d;
 	int rc = key_id(k, STORE_DB_DOCS, kv, &id);
 	if (!rc)
@@ -122,7 +122,7 @@ static int check_doc(chk *k, const MDB_val *kv, const MDB_val *v)
 static int check_vec(chk *k, const MDB_val *kv, const MDB_val *v, store_db db)
 {
 	(void)v;
-	uint32_t id;
+	uint32_t id = 0;
 	int rc = key_id(k, db, kv, &id);
 	return rc ? rc : has(k, STORE_DB_DOCS, id, 0);
 }
@@ -165,6 +165,12 @@ static int check_bitmap(chk *k, const MDB_val *kv, const MDB_val *v)
 	return ok ? SEMLITE_OK : BAD("bitmaps: id past the counter");
 }
 
+static int check_posting(chk *k, const MDB_val *kv, const MDB_val *v)
+{
+	return api_kw_check_record(kv->mv_data, kv->mv_size, v->mv_data,
+	                           v->mv_size, k->ctr.next_id, k->tomb);
+}
+
 static int check_totals(chk *k)
 {
 	if (k->docs != k->ctr.live)
@@ -204,6 +210,8 @@ static int check_coll(chk *k)
 		rc = each(k, STORE_DB_IDS, check_id);
 	if (!rc)
 		rc = each(k, STORE_DB_BITMAPS, check_bitmap);
+	if (!rc)
+		rc = each(k, STORE_DB_POSTINGS, check_posting);
 	if (!rc)
 		rc = check_totals(k);
 	if (!rc)

@@ -26,6 +26,8 @@ SEMLITE_API int semlite_open(const char *path, int flags, semlite_db **out)
 	semlite_db *db = sl_calloc(1, sizeof *db);
 	if (!db)
 		return sl_err(SEMLITE_NOMEM, "semlite_open");
+	static _Atomic uint64_t serials;
+	db->serial = ++serials; /* keys the index's pointer caches */
 	int rc = store_env_open(path, flags & SEMLITE_OPEN_CREATE,
 	                        flags & SEMLITE_OPEN_READONLY, &db->env);
 	if (rc) {
@@ -312,6 +314,9 @@ SEMLITE_API void semlite_collection_close(semlite_collection *c)
 		return;
 	api_model_free(c->model);
 	store_dict_free(c->dict);
+	for (size_t i = 0; i < c->nretired; i++)
+		store_dict_free(c->retired[i]);
+	sl_free(c->retired);
 	pthread_mutex_destroy(&c->mu);
 	sl_free(c);
 }

@@ -55,6 +55,12 @@ static int id_lookup(const store_txn *st, uint32_t coll, uint32_t next_id,
 	return SEMLITE_OK;
 }
 
+int api_id_lookup(const store_txn *st, uint32_t coll, uint32_t next_id,
+                  const char *id, size_t n, uint32_t *out)
+{
+	return id_lookup(st, coll, next_id, id, n, out);
+}
+
 int api_dict_load(const store_txn *st, uint32_t coll, store_dict **out)
 {
 	uint8_t k[5];
@@ -68,14 +74,49 @@ int api_dict_load(const store_txn *st, uint32_t coll, store_dict **out)
 	return rc ? rc : store_dict_new(p, n, out);
 }
 
+/* Replaces the handle's dictionary with a fresh load (caller holds mu). */
+static int dict_reload(semlite_collection *c, const store_txn *st)
+{
+	store_dict *d;
+	int rc = api_dict_load(st, c->rec.id, &d);
+	if (rc || !d)
+		return rc;
+	if (c->dict) {
+		store_dict **r =
+		    sl_realloc(c->retired, (c->nretired + 1) * sizeof *r);
+		if (!r) {
+			store_dict_free(d);
+			return sl_err(SEMLITE_NOMEM, "zstd dictionary");
+		}
+		c->retired = r;
+		r[c->nretired++] = c->dict;
+	}
+	c->dict = d;
+	return SEMLITE_OK;
+}
+
 int api_coll_dict(semlite_collection *c, const store_txn *st,
                   const store_dict **out)
 {
-	int rc = SEMLITE_OK;
+	uint8_t k[5];
+	MDB_val v;
+	*out = NULL;
+	store_meta_key(k, 'z', c->rec.id);
+	int rc = store_get(st, STORE_DB_META, k, 5, &v);
+	if (rc == SEMLITE_NOTFOUND)
+		return SEMLITE_OK;
+	if (rc)
+		return rc;
+	/* The id is read from the unchecked bytes; a full (checksummed)
+	 * load happens whenever it differs from the cached one. */
+	unsigned id =
+	    v.mv_size > 4 ? store_dict_id_of(v.mv_data, v.mv_size - 4) : 0;
 	pthread_mutex_lock(&c->mu);
-	if (!c->dict)
-		rc = api_dict_load(st, c->rec.id, &c->dict);
-	*out = c->dict;
+	if (!c->dict || !id || store_dict_id(c->dict) != id)
+		rc = dict_reload(c, st);
+	if (!rc && (!c->dict || store_dict_id(c->dict) != id))
+		rc = sl_err(SEMLITE_CORRUPT, "meta: bad zstd dictionary");
+	*out = rc ? NULL : c->dict;
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
@@ -105,7 +146,9 @@ static int retire(semlite_txn *t, api_tcoll *tc, uint32_t old)
 	MDB_val v;
 	uint64_t payload;
 	store_key_id(k, coll, old);
-	int rc = store_get(&t->st, STORE_DB_DOCS, k, 8, &v);
+	int rc = api_kw_retire(t, tc, old);
+	if (!rc)
+		rc = store_get(&t->st, STORE_DB_DOCS, k, 8, &v);
 	if (rc == SEMLITE_NOTFOUND)
 		return sl_err(SEMLITE_CORRUPT, "docs: record %u missing", old);
 	if (!rc)
@@ -208,26 +251,33 @@ static int add_pair(void *ctx, const char *f, size_t fl, const char *v,
 }
 
 /* Keeps the payload as a dictionary training sample. */
+/* Keeps the payload as a dictionary training sample. */
 static void keep_sample(api_tcoll *tc, const store_doc *d)
+{
+	if (!tc->dict)
+		api_sample_add(tc, d);
+}
+
+bool api_sample_add(api_tcoll *tc, const store_doc *d)
 {
 	size_t n =
 	    (size_t)STORE_DOC_HEADER + d->ext_len + d->text_len + d->meta_len;
-	if (tc->dict || tc->samples_len + n > API_DICT_MAX_SAMPLE_BYTES)
-		return;
+	if (tc->samples_len + n > API_DICT_MAX_SAMPLE_BYTES)
+		return false;
 	if (tc->samples_len + n > tc->samples_cap) {
 		size_t cap = tc->samples_cap ? tc->samples_cap * 2 : 1 << 16;
 		while (cap < tc->samples_len + n)
 			cap *= 2;
 		uint8_t *p = sl_realloc(tc->samples, cap);
 		if (!p)
-			return; /* a sample is an optimisation only */
+			return false; /* a sample is an optimisation only */
 		tc->samples = p;
 		tc->samples_cap = cap;
 	}
 	size_t *s =
 	    sl_realloc(tc->sample_sizes, (tc->nsamples + 1) * sizeof *s);
 	if (!s)
-		return;
+		return false;
 	tc->sample_sizes = s;
 	uint8_t *p = tc->samples + tc->samples_len;
 	p[0] = 1;
@@ -235,11 +285,14 @@ static void keep_sample(api_tcoll *tc, const store_doc *d)
 	sl_store_u32le(p + 5, d->text_len);
 	sl_store_u32le(p + 9, d->meta_len);
 	memcpy(p + STORE_DOC_HEADER, d->ext, d->ext_len);
-	memcpy(p + STORE_DOC_HEADER + d->ext_len, d->text, d->text_len);
-	memcpy(p + STORE_DOC_HEADER + d->ext_len + d->text_len, d->meta,
-	       d->meta_len);
+	if (d->text_len) /* text is NULL for vector-only puts */
+		memcpy(p + STORE_DOC_HEADER + d->ext_len, d->text, d->text_len);
+	if (d->meta_len) /* meta may be NULL when empty */
+		memcpy(p + STORE_DOC_HEADER + d->ext_len + d->text_len, d->meta,
+		       d->meta_len);
 	tc->sample_sizes[tc->nsamples++] = n;
 	tc->samples_len += n;
+	return true;
 }
 
 static int put_doc_record(semlite_txn *t, api_tcoll *tc, const api_op *op,
@@ -291,6 +344,8 @@ static int apply_put(semlite_txn *t, api_tcoll *tc, const api_op *op)
 	               v, 4);
 	if (!rc)
 		rc = put_doc_record(t, tc, op, idlen, id);
+	if (!rc && op->text)
+		rc = api_kw_index(t, tc, id, op->text, op->text_len, false);
 	if (!rc)
 		rc = put_vectors(t, tc, id);
 	if (!rc)
@@ -304,7 +359,7 @@ static int apply_put(semlite_txn *t, api_tcoll *tc, const api_op *op)
 
 static int apply_delete(semlite_txn *t, api_tcoll *tc, const api_op *op)
 {
-	uint32_t coll = tc->coll->rec.id, old;
+	uint32_t coll = tc->coll->rec.id, old = 0;
 	size_t idlen = strlen(op->id);
 	uint8_t k[4 + STORE_MAX_EXT_ID];
 	int rc = id_lookup(&t->st, coll, tc->ctr.next_id, op->id, idlen, &old);
@@ -332,7 +387,7 @@ int api_op_apply(semlite_txn *t, const api_op *op)
 static int op_make(semlite_collection *c, api_op *op, const char *id,
                    const char *text, size_t text_len, const char *meta)
 {
-	size_t idlen;
+	size_t idlen = 0;
 	memset(op, 0, sizeof *op);
 	op->coll = c;
 	int rc = api_id_check(id, &idlen);
@@ -491,7 +546,7 @@ SEMLITE_API int semlite_doc_get(semlite_collection *c, semlite_txn *t,
 	if (!c || !out)
 		return sl_err(SEMLITE_INVALID, "semlite_doc_get: NULL");
 	*out = NULL;
-	size_t idlen;
+	size_t idlen = 0;
 	int rc = api_id_check(id, &idlen);
 	if (rc)
 		return rc;

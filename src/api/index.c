@@ -21,37 +21,117 @@
 
 #include <string.h>
 
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-static int scratch_key_rc;
+/* Per-thread search state: the scratch, and the code-pointer cache of
+ * the last read snapshot (hnsw_lmdb_set_cache), keyed by what makes a
+ * pointer into the map valid. */
+typedef struct api_tls {
+	hnsw_scratch *sc;
+	hnsw_lmdb_cache cc;
+	uint32_t coll;
+	uint64_t serial;
+	size_t txnid;
+	void *map;
+} api_tls;
 
-static void scratch_free(void *p)
+static pthread_key_t tls_key;
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+static int tls_key_rc;
+
+static void tls_free(void *p)
 {
-	hnsw_scratch_free(p);
+	api_tls *t = p;
+	hnsw_scratch_free(t->sc);
+	sl_free(t->cc.code);
+	sl_free(t->cc.l0);
+	sl_free(t->cc.l0n);
+	sl_free(t->cc.exact);
+	sl_free(t);
 }
 
-static void scratch_init(void)
+static void tls_init(void)
 {
-	scratch_key_rc = pthread_key_create(&scratch_key, scratch_free);
+	tls_key_rc = pthread_key_create(&tls_key, tls_free);
+}
+
+static int tls_get(api_tls **out)
+{
+	pthread_once(&tls_once, tls_init);
+	if (tls_key_rc)
+		return sl_err(SEMLITE_NOMEM, "hnsw: no thread key");
+	api_tls *t = pthread_getspecific(tls_key);
+	if (!t) {
+		t = sl_calloc(1, sizeof *t);
+		if (!t || hnsw_scratch_new(&t->sc)) {
+			sl_free(t);
+			return sl_err(SEMLITE_NOMEM, "hnsw: thread state");
+		}
+		if (pthread_setspecific(tls_key, t)) {
+			tls_free(t);
+			return sl_err(SEMLITE_NOMEM, "hnsw: thread state");
+		}
+	}
+	*out = t;
+	return SEMLITE_OK;
 }
 
 static int scratch_get(hnsw_scratch **out)
 {
-	pthread_once(&scratch_once, scratch_init);
-	if (scratch_key_rc)
-		return sl_err(SEMLITE_NOMEM, "hnsw: no thread key");
-	hnsw_scratch *sc = pthread_getspecific(scratch_key);
-	if (!sc) {
-		int rc = hnsw_scratch_new(&sc);
-		if (rc)
-			return rc;
-		if (pthread_setspecific(scratch_key, sc)) {
-			hnsw_scratch_free(sc);
-			return sl_err(SEMLITE_NOMEM, "hnsw: thread scratch");
-		}
-	}
-	*out = sc;
+	api_tls *t;
+	int rc = tls_get(&t);
+	if (!rc)
+		*out = t->sc;
+	return rc;
+}
+
+/* Grows the cache arrays to cap entries (new entries "not looked up"). */
+static int cache_grow(hnsw_lmdb_cache *c, uint32_t cap)
+{
+	const uint8_t **code = sl_realloc(c->code, cap * sizeof *code);
+	if (code)
+		c->code = code;
+	const uint8_t **l0 = sl_realloc(c->l0, cap * sizeof *l0);
+	if (l0)
+		c->l0 = l0;
+	uint32_t *l0n = sl_realloc(c->l0n, cap * sizeof *l0n);
+	if (l0n)
+		c->l0n = l0n;
+	const uint8_t **ex = sl_realloc(c->exact, cap * sizeof *ex);
+	if (ex)
+		c->exact = ex;
+	if (!code || !l0 || !l0n || !ex)
+		return SEMLITE_NOMEM;
+	memset(c->code + c->cap, 0, (size_t)(cap - c->cap) * sizeof *code);
+	memset(c->exact + c->cap, 0, (size_t)(cap - c->cap) * sizeof *ex);
+	memset(c->l0n + c->cap, 0, (size_t)(cap - c->cap) * sizeof *l0n);
+	c->cap = cap;
 	return SEMLITE_OK;
+}
+
+/* The thread's code-pointer cache for this snapshot, cleared when the
+ * database, collection, committed transaction or map address changed.
+ * Without memory for it the search simply runs uncached. */
+static void cache_attach(api_tls *t, const store_txn *st, uint64_t serial,
+                         hnsw_lmdb *s)
+{
+	MDB_envinfo info;
+	size_t txnid = mdb_txn_id(st->txn);
+	if (mdb_env_info(mdb_txn_env(st->txn), &info))
+		return;
+	bool same = t->serial == serial && t->coll == s->coll &&
+	            t->txnid == txnid && t->map == info.me_mapaddr;
+	hnsw_lmdb_cache *c = &t->cc;
+	if (!same && c->cap) {
+		memset(c->code, 0, (size_t)c->cap * sizeof *c->code);
+		memset(c->l0n, 0, (size_t)c->cap * sizeof *c->l0n);
+		memset(c->exact, 0, (size_t)c->cap * sizeof *c->exact);
+	}
+	if (s->limit > c->cap && cache_grow(c, s->limit))
+		return;
+	t->serial = serial;
+	t->coll = s->coll;
+	t->txnid = txnid;
+	t->map = info.me_mapaddr;
+	hnsw_lmdb_set_cache(s, c);
 }
 
 /* The graph of a write transaction's collection. */
@@ -75,7 +155,7 @@ static int write_ctx(semlite_txn *t, api_tcoll *tc, hnsw_lmdb *s, hnsw_ctx *c)
 
 int api_index_insert(semlite_txn *t, api_tcoll *tc, uint32_t id)
 {
-	hnsw_scratch *sc;
+	hnsw_scratch *sc = NULL;
 	hnsw_lmdb s;
 	hnsw_ctx c;
 	int rc = scratch_get(&sc);
@@ -90,7 +170,7 @@ int api_index_insert(semlite_txn *t, api_tcoll *tc, uint32_t id)
 
 int api_index_repair(semlite_txn *t, api_tcoll *tc, uint32_t id)
 {
-	hnsw_scratch *sc;
+	hnsw_scratch *sc = NULL;
 	hnsw_lmdb s;
 	hnsw_ctx c;
 	int rc = scratch_get(&sc);
@@ -129,23 +209,25 @@ static int read_ctx(const store_txn *st, const store_coll_rec *r,
 	return SEMLITE_OK;
 }
 
-int api_index_search(const store_txn *st, const store_coll_rec *r,
-                     const float *q, const roaring_bitmap_t *allow, uint32_t k,
-                     uint32_t ef, hnsw_hit *out, uint32_t *n)
+int api_index_search(const store_txn *st, uint64_t serial,
+                     const store_coll_rec *r, const float *q,
+                     const roaring_bitmap_t *allow, uint32_t k, uint32_t ef,
+                     hnsw_hit *out, uint32_t *n)
 {
-	hnsw_scratch *sc;
+	api_tls *t = NULL;
 	roaring_bitmap_t *tomb = NULL;
 	hnsw_lmdb s;
 	hnsw_ctx c;
-	int rc = scratch_get(&sc);
+	int rc = tls_get(&t);
 	if (!rc)
 		rc = read_ctx(st, r, &tomb, &s, &c);
 	if (rc) {
 		filt_bitmap_free(tomb);
 		return rc;
 	}
+	cache_attach(t, st, serial, &s);
 	hnsw_search_opts o = {.k = k, .ef = ef, .allow = allow};
-	rc = hnsw_search(&c, sc, q, &o, out, n);
+	rc = hnsw_search(&c, t->sc, q, &o, out, n);
 	hnsw_lmdb_close(&s);
 	filt_bitmap_free(tomb);
 	return rc;

@@ -332,15 +332,17 @@ static int flat_candidates(const store_txn *st, const store_coll_rec *r,
 
 /* Candidates from the HNSW graph (index.c): the k nearest, already
  * rescored exactly; results_make rescores them the same way. */
-static int index_candidates(const store_txn *st, const store_coll_rec *r,
+static int index_candidates(const store_txn *st, semlite_collection *c,
                             const query *q, const semlite_search_opts *o,
-                            const roaring_bitmap_t *allow, heap *h)
+                            const roaring_bitmap_t *allow, uint32_t k, heap *h)
 {
-	uint32_t k = (uint32_t)o->k, n = 0;
-	hnsw_hit *hits = sl_malloc(k * sizeof *hits);
+	const store_coll_rec *r = &c->rec;
+	uint32_t n = 0;
+	hnsw_hit *hits = sl_malloc((k ? k : 1) * sizeof *hits);
 	if (!hits)
 		return sl_err(SEMLITE_NOMEM, "search hits");
-	int rc = api_index_search(st, r, q->v, allow, k, o->ef, hits, &n);
+	int rc = api_index_search(st, c->db->serial, r, q->v, allow, k, o->ef,
+	                          hits, &n);
 	for (uint32_t i = 0; !rc && i < n; i++) {
 		float d = hits[i].dist;
 		float s = r->metric == STORE_METRIC_COSINE ? 1.0f - d : -d;
@@ -348,6 +350,17 @@ static int index_candidates(const store_txn *st, const store_coll_rec *r,
 	}
 	sl_free(hits);
 	return rc;
+}
+
+/* The best `k` dense candidates of a query into h (from the index unless
+ * o->exact; the flat scan fills h to its capacity). */
+static int candidates(const store_txn *st, semlite_collection *c,
+                      const query *q, const semlite_search_opts *o,
+                      const roaring_bitmap_t *allow, size_t k, heap *h)
+{
+	if (!o->exact)
+		return index_candidates(st, c, q, o, allow, (uint32_t)k, h);
+	return flat_candidates(st, &c->rec, q, allow, h);
 }
 
 static int search_in(const store_txn *st, semlite_collection *c, query *q,
@@ -366,10 +379,8 @@ static int search_in(const store_txn *st, semlite_collection *c, query *q,
 	h.a = sl_malloc(h.cap * sizeof *h.a);
 	if (!h.a)
 		rc = sl_err(SEMLITE_NOMEM, "search heap");
-	if (!rc && !o->exact)
-		rc = index_candidates(st, &c->rec, q, o, allow, &h);
-	else if (!rc)
-		rc = flat_candidates(st, &c->rec, q, allow, &h);
+	if (!rc)
+		rc = candidates(st, c, q, o, allow, o->k, &h);
 	if (!rc)
 		rc = results_make(st, c, &h, q, o, out);
 	sl_free(h.a);
@@ -381,6 +392,10 @@ SEMLITE_API void semlite_search_opts_init(semlite_search_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->k = 10;
+	o->mode = SEMLITE_SEARCH_AUTO;
+	o->fusion = SEMLITE_FUSION_CONVEX;
+	o->dense_weight = SEMLITE_DENSE_WEIGHT;
+	o->mmr = -1.0f;
 }
 
 /* Searches with q->v holding the prepared query vector. */
@@ -456,6 +471,10 @@ SEMLITE_API int semlite_search_text(semlite_collection *c, const char *text,
 		return rc;
 	if (!text && len)
 		return sl_err(SEMLITE_INVALID, "query text is NULL");
+	bool handled = false;
+	rc = api_search_text_mode(c, text, len, o, out, &handled);
+	if (rc || handled)
+		return rc;
 	float *v = sl_malloc(c->rec.dim * sizeof *v);
 	if (!v)
 		return sl_err(SEMLITE_NOMEM, "query");
@@ -474,5 +493,77 @@ SEMLITE_API int semlite_search_text(semlite_collection *c, const char *text,
 		store_txn_abort(&st);
 	}
 	sl_free(v);
+	return rc;
+}
+
+/* ---- building blocks for keyword/hybrid search and recommendation ------- */
+
+int api_search_allow(const store_txn *st, uint32_t coll,
+                     const semlite_search_opts *o, roaring_bitmap_t **out)
+{
+	return filter_allow(st, coll, o, out);
+}
+
+int api_dense_hits(const store_txn *st, semlite_collection *c, const float *v,
+                   const semlite_search_opts *o, const roaring_bitmap_t *allow,
+                   size_t want, filt_hit *out, size_t *n)
+{
+	query q = {.v = v, .dim = c->rec.dim, .metric = c->rec.metric};
+	heap h = {0};
+	*n = 0;
+	q.norm2 = kern_get()->dot_f32(v, v, q.dim);
+	q.code = sl_malloc(q.dim);
+	h.cap = o->rescore > want ? o->rescore : want;
+	h.a = sl_malloc((h.cap ? h.cap : 1) * sizeof *h.a);
+	int rc = SEMLITE_OK;
+	if (!q.code || !h.a) {
+		rc = sl_err(SEMLITE_NOMEM, "dense search");
+		goto out;
+	}
+	q.scale = quant_i8_encode(v, q.dim, q.code);
+	rc = candidates(st, c, &q, o, allow, want, &h);
+	for (size_t i = 0; i < h.n && !rc; i++)
+		rc = rescore(st, &c->rec, &q, &h.a[i]);
+	if (rc)
+		goto out;
+	qsort(h.a, h.n, sizeof *h.a, cand_cmp);
+	*n = h.n < want ? h.n : want;
+	for (size_t i = 0; i < *n; i++)
+		out[i] = (filt_hit){h.a[i].id, h.a[i].score};
+out:
+	sl_free(q.code);
+	sl_free(h.a);
+	return rc;
+}
+
+int api_results_from_hits(const store_txn *st, semlite_collection *c,
+                          const filt_hit *hits, size_t n, bool with_text,
+                          bool dense_scores, semlite_results **out)
+{
+	const store_dict *dict = NULL;
+	store_codec *codec = NULL;
+	semlite_results *res = sl_calloc(1, sizeof *res);
+	if (!res || !(res->items = sl_calloc(n ? n : 1, sizeof *res->items))) {
+		sl_free(res);
+		return sl_err(SEMLITE_NOMEM, "results");
+	}
+	int rc = store_codec_new(&codec);
+	if (!rc)
+		rc = api_coll_dict(c, st, &dict);
+	if (!rc)
+		store_codec_use_dict(codec, dict);
+	for (size_t i = 0; i < n && !rc; i++) {
+		cand x = {hits[i].score, hits[i].id};
+		res->count = i + 1;
+		rc = result_fill(st, codec, &c->rec, &x, with_text,
+		                 &res->items[i]);
+		if (!dense_scores)
+			res->items[i].score = hits[i].score;
+	}
+	store_codec_free(codec);
+	if (rc)
+		semlite_results_free(res);
+	else
+		*out = res;
 	return rc;
 }

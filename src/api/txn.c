@@ -42,6 +42,7 @@ static void op_free(api_op *op)
 static void tcoll_reset(semlite_txn *t)
 {
 	for (size_t i = 0; i < t->ntc; i++) {
+		api_kw_free(t->tc[i].kw);
 		sl_free(t->tc[i].samples);
 		sl_free(t->tc[i].sample_sizes);
 	}
@@ -178,30 +179,160 @@ static int txn_do(semlite_txn *t, api_op *op)
 	return rc;
 }
 
-/* Trains and stores a dictionary when enough samples were gathered. */
-static int maybe_train(semlite_txn *t, api_tcoll *tc)
+/* Trains a dictionary from tc's samples and stores it; *trained is false
+ * when the samples could not train one (too few or too alike). */
+static int train_store(semlite_txn *t, api_tcoll *tc, bool *trained)
 {
-	if (tc->dict || tc->nsamples < API_DICT_MIN_SAMPLES)
-		return SEMLITE_OK;
-	uint8_t *dict = sl_malloc(API_DICT_SIZE);
+	uint8_t *dict = sl_malloc(API_DICT_SIZE), k[5];
+	size_t n;
+	*trained = false;
 	if (!dict)
 		return sl_err(SEMLITE_NOMEM, "zstd dictionary");
-	size_t n;
 	int rc = store_dict_train(tc->samples, tc->sample_sizes, tc->nsamples,
 	                          dict, API_DICT_SIZE, &n);
+	tc->nsamples = 0;
+	tc->samples_len = 0;
+	/* Remember the attempt even when the samples could not train a
+	 * dictionary (too few or too alike), so the next attempt waits
+	 * until the collection grew tenfold. */
+	tc->ctr.dict_docs = tc->ctr.live;
+	tc->dirty = true;
 	if (rc == SEMLITE_INVALID) {
-		/* Samples too alike or too small to train on: live without
-		 * a dictionary, and stop collecting. */
 		sl_free(dict);
-		tc->nsamples = 0;
 		return SEMLITE_OK;
 	}
-	uint8_t k[5];
 	store_meta_key(k, 'z', tc->coll->rec.id);
 	if (!rc)
 		rc = store_put_checked(&t->st, STORE_DB_META, k, 5, dict, n);
 	sl_free(dict);
+	if (!rc)
+		*trained = true;
 	return rc;
+}
+
+/* Calls fn on every document record of the collection, in id order. The
+ * cursor is re-seeked after each call, so fn may rewrite the record it
+ * was given (LMDB cursors are not to be trusted across a size-changing
+ * overwrite of their own position). */
+typedef int (*doc_fn)(semlite_txn *, api_tcoll *, uint32_t, const MDB_val *,
+                      size_t, void *);
+
+static int each_doc(semlite_txn *t, api_tcoll *tc, doc_fn fn, void *arg)
+{
+	MDB_cursor *c;
+	int rc =
+	    mdb_cursor_open(t->st.txn, store_dbi(&t->st, STORE_DB_DOCS), &c);
+	if (rc)
+		return store_rc(rc, "docs");
+	uint32_t coll = tc->coll->rec.id, next = 0;
+	int err = SEMLITE_OK;
+	for (size_t i = 0; !err; i++) {
+		uint8_t key[8];
+		store_key_id(key, coll, next);
+		MDB_val k = {8, key}, v;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc || k.mv_size != 8 || store_load_u32be(k.mv_data) != coll)
+			break;
+		uint32_t id = store_load_u32be((uint8_t *)k.mv_data + 4);
+		err = fn(t, tc, id, &v, i, arg);
+		if (id == UINT32_MAX)
+			break;
+		next = id + 1;
+	}
+	mdb_cursor_close(c);
+	if (err)
+		return err;
+	return rc && rc != MDB_NOTFOUND ? store_rc(rc, "docs") : SEMLITE_OK;
+}
+
+static int sample_doc(semlite_txn *t, api_tcoll *tc, uint32_t id,
+                      const MDB_val *v, size_t i, void *arg)
+{
+	(void)id;
+	size_t stride = *(size_t *)arg;
+	if (i % stride)
+		return SEMLITE_OK;
+	store_doc d;
+	int rc = store_doc_decode(t->codec, v->mv_data, v->mv_size, &d);
+	if (!rc)
+		api_sample_add(tc, &d);
+	return rc;
+}
+
+static int recompress_doc(semlite_txn *t, api_tcoll *tc, uint32_t id,
+                          const MDB_val *v, size_t i, void *arg)
+{
+	(void)i;
+	store_codec *nc = arg;
+	store_doc d;
+	const void *frame;
+	size_t n;
+	uint8_t key[8];
+	int rc = store_doc_decode(t->codec, v->mv_data, v->mv_size, &d);
+	if (!rc)
+		rc = store_doc_encode(nc, &d, &frame, &n);
+	if (rc)
+		return rc;
+	tc->ctr.stored_bytes += n;
+	tc->ctr.stored_bytes -= v->mv_size;
+	store_key_id(key, tc->coll->rec.id, id);
+	return store_put(&t->st, STORE_DB_DOCS, key, 8, frame, n);
+}
+
+/* Retrains the dictionary from documents spread over the whole collection
+ * and recompresses every document with it, in this transaction. Frames
+ * then name only the new dictionary, so no old one must be kept. */
+static int retrain(semlite_txn *t, api_tcoll *tc)
+{
+	size_t stride = tc->ctr.live / API_DICT_MIN_SAMPLES;
+	bool trained;
+	stride = stride ? stride : 1;
+	store_codec_use_dict(t->codec, tc->dict);
+	int rc = each_doc(t, tc, sample_doc, &stride);
+	if (!rc)
+		rc = train_store(t, tc, &trained);
+	if (rc || !trained)
+		return rc;
+	uint8_t k[5];
+	const uint8_t *p;
+	size_t n;
+	store_dict *nd = NULL;
+	store_codec *nc = NULL;
+	store_meta_key(k, 'z', tc->coll->rec.id);
+	rc = store_get_checked(&t->st, STORE_DB_META, k, 5, &p, &n);
+	if (!rc)
+		rc = store_dict_new(p, n, &nd);
+	if (!rc)
+		rc = store_codec_new(&nc);
+	if (!rc) {
+		store_codec_use_dict(nc, nd);
+		rc = each_doc(t, tc, recompress_doc, nc);
+	}
+	store_codec_free(nc);
+	store_dict_free(nd);
+	tc->dict = NULL; /* the handle's is stale within this txn now */
+	return rc;
+}
+
+/* Trains a first dictionary from this transaction's documents when it
+ * brought enough of them; otherwise (re)trains from the stored documents
+ * once the collection reached API_DICT_MIN_SAMPLES documents, and again
+ * each time it grew tenfold since the last attempt. */
+static int maybe_train(semlite_txn *t, api_tcoll *tc)
+{
+	bool trained;
+	if (!tc->dict && tc->nsamples >= API_DICT_MIN_SAMPLES)
+		return train_store(t, tc, &trained);
+	uint64_t base = tc->ctr.dict_docs > API_DICT_MIN_SAMPLES
+	                    ? tc->ctr.dict_docs * 10
+	                    : API_DICT_MIN_SAMPLES;
+	if (tc->ctr.dict_docs && base < 10 * API_DICT_MIN_SAMPLES)
+		base = 10 * API_DICT_MIN_SAMPLES;
+	if (tc->ctr.live < base)
+		return SEMLITE_OK;
+	tc->nsamples = 0;
+	tc->samples_len = 0;
+	return retrain(t, tc);
 }
 
 static int commit_once(semlite_txn *t)
@@ -213,6 +344,8 @@ static int commit_once(semlite_txn *t)
 		if (!rc && tc->dirty)
 			rc = store_counters_put(&t->st, tc->coll->rec.id,
 			                        &tc->ctr);
+		if (!rc)
+			rc = api_kw_flush(tc);
 	}
 	if (!rc)
 		rc = filt_cache_flush(t->bitmaps, &t->st);

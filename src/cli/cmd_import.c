@@ -14,9 +14,10 @@
  * batches committed before it stay, the failing batch is aborted whole.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "cli/chunk_put.h"
 #include "cli/dbutil.h"
+#include "cli/jsonl.h"
 
-#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,9 +36,23 @@ typedef struct imp {
 	int ntext;
 	bool progress;
 	double t0;
-	char *text;
-	size_t text_cap;
+	long chunk_tokens, chunk_overlap; /* 0: store documents whole */
+	unsigned long long chunks;
 } imp;
+
+/* Stores one document, whole or (with --chunk-tokens) in chunks. */
+static int put_doc(imp *im, const char *id, const char *text, size_t len,
+                   const char *meta)
+{
+	if (!im->chunk_tokens)
+		return semlite_doc_put(im->coll, im->txn, id, text, len, meta);
+	size_t n;
+	int rc = cli_put_chunked(im->coll, im->txn, id, text, len, meta,
+	                         (size_t)im->chunk_tokens,
+	                         (size_t)im->chunk_overlap, &n);
+	im->chunks += n;
+	return rc;
+}
 
 static int fail_line(imp *im, unsigned long long line, const char *field,
                      const char *what)
@@ -79,104 +94,17 @@ static int put_rc(imp *im, int rc, unsigned long long line, const char *id)
 	return 1;
 }
 
-static int append_text(imp *im, size_t *len, const char *s)
-{
-	size_t n = strlen(s), need = *len + n + 2;
-	if (need > im->text_cap) {
-		char *p = realloc(im->text, need * 2);
-		if (!p)
-			return -1;
-		im->text = p;
-		im->text_cap = need * 2;
-	}
-	if (*len)
-		im->text[(*len)++] = ' ';
-	memcpy(im->text + *len, s, n + 1);
-	*len += n;
-	return 0;
-}
-
-/* The id of a JSONL object as text in buf. */
-static const char *json_id(imp *im, cJSON *o, const char **field, char *buf,
-                           size_t cap)
-{
-	const char *f = im->id_field;
-	cJSON *v = f ? cJSON_GetObjectItemCaseSensitive(o, f) : NULL;
-	if (!f) {
-		f = "_id";
-		v = cJSON_GetObjectItemCaseSensitive(o, "_id");
-		if (!v) {
-			f = "id";
-			v = cJSON_GetObjectItemCaseSensitive(o, "id");
-		}
-	}
-	*field = f;
-	if (cJSON_IsString(v))
-		return v->valuestring;
-	if (cJSON_IsNumber(v) &&
-	    v->valuedouble == (double)(long long)v->valuedouble) {
-		snprintf(buf, cap, "%lld", (long long)v->valuedouble);
-		return buf;
-	}
-	return NULL;
-}
-
 static int jsonl_line(imp *im, char *line, size_t len, unsigned long long ln)
 {
-	cJSON *o = cJSON_ParseWithLength(line, len);
-	char idbuf[32], *meta = NULL, *idcopy = NULL;
-	const char *idf;
-	int ret = 1;
-	if (!cJSON_IsObject(o)) {
-		ret = fail_line(im, ln, "", "not a JSON object");
-		goto out;
-	}
-	const char *id = json_id(im, o, &idf, idbuf, sizeof idbuf);
-	if (!id) {
-		ret =
-		    fail_line(im, ln, idf, "missing, or not a string/integer");
-		goto out;
-	}
-	/* The id lives inside o, whose id field is removed below. */
-	if (!(idcopy = strdup(id))) {
-		ret = fail_line(im, ln, idf, "out of memory");
-		goto out;
-	}
-	id = idcopy;
-	size_t tl = 0;
-	if (im->text)
-		im->text[0] = 0;
-	for (int i = 0; i < im->ntext; i++) {
-		cJSON *v =
-		    cJSON_GetObjectItemCaseSensitive(o, im->text_fields[i]);
-		if (!v)
-			continue;
-		if (!cJSON_IsString(v)) {
-			ret = fail_line(im, ln, im->text_fields[i],
-			                "expected a string");
-			goto out;
-		}
-		if (append_text(im, &tl, v->valuestring)) {
-			ret = fail_line(im, ln, im->text_fields[i],
-			                "out of memory");
-			goto out;
-		}
-	}
-	cJSON_DeleteItemFromObjectCaseSensitive(o, idf);
-	for (int i = 0; i < im->ntext; i++)
-		cJSON_DeleteItemFromObjectCaseSensitive(o, im->text_fields[i]);
-	if (o->child && !(meta = cJSON_PrintUnformatted(o))) {
-		ret = fail_line(im, ln, "", "out of memory");
-		goto out;
-	}
-	ret = put_rc(im,
-	             semlite_doc_put(im->coll, im->txn, id,
-	                             im->text ? im->text : "", tl, meta),
-	             ln, id);
-out:
-	free(meta);
-	free(idcopy);
-	cJSON_Delete(o);
+	cli_jsonl_doc d;
+	char field[128];
+	const char *what;
+	if (cli_jsonl_parse(line, len, im->id_field, im->text_fields, im->ntext,
+	                    &d, field, sizeof field, &what))
+		return fail_line(im, ln, field, what);
+	int ret = put_rc(im, put_doc(im, d.id, d.text, d.text_len, d.meta), ln,
+	                 d.id);
+	cli_jsonl_doc_free(&d);
 	return ret;
 }
 
@@ -199,10 +127,8 @@ static int import_lines(imp *im, bool jsonl)
 		} else {
 			char id[32];
 			snprintf(id, sizeof id, "%llu", ln);
-			ret = put_rc(im,
-			             semlite_doc_put(im->coll, im->txn, id,
-			                             line, len, NULL),
-			             ln, id);
+			ret = put_rc(im, put_doc(im, id, line, len, NULL), ln,
+			             id);
 		}
 	}
 	if (!ret && g < 0)
@@ -266,12 +192,21 @@ static int parse_args(imp *im, int argc, char **argv, const char **path,
 		else if (!strcmp(a, "--text-field") &&
 		         im->ntext < MAX_TEXT_FIELDS)
 			im->text_fields[im->ntext++] = v;
+		else if (!strcmp(a, "--chunk-tokens") &&
+		         cli_parse_long(v, 1, 1000000, &im->chunk_tokens))
+			;
+		else if (!strcmp(a, "--chunk-overlap") &&
+		         cli_parse_long(v, 0, 1000000, &im->chunk_overlap))
+			;
 		else if (!(!strcmp(a, "--batch") &&
 		           cli_parse_long(v, 1, 10000000, &im->batch)))
 			return cli_usage("import", "bad option %s %s", a, v);
 	}
 	if (!*path || !im->file)
 		return cli_usage("import", "need DB and FILE");
+	if (im->chunk_overlap && im->chunk_overlap >= im->chunk_tokens)
+		return cli_usage("import", "--chunk-overlap must be below "
+		                           "--chunk-tokens");
 	return 0;
 }
 
@@ -295,7 +230,11 @@ int cli_cmd_import(int argc, char **argv)
 		printf(
 		    "usage: semlite import DB FILE [--format jsonl|text|fvecs] "
 		    "[--collection NAME]\n"
-		    "       [--id-field F] [--text-field F]... [--batch N]\n");
+		    "       [--id-field F] [--text-field F]... [--batch N]\n"
+		    "       [--chunk-tokens N [--chunk-overlap M]]\n"
+		    "--chunk-tokens stores each document as sentence-boundary "
+		    "chunks of at most N\nwords (ids ID#0, ID#1, ...; metadata "
+		    "_doc, _start, _end).\n");
 		return 0;
 	}
 	imp im = {0};
@@ -330,9 +269,11 @@ int cli_cmd_import(int argc, char **argv)
 	if (im.progress)
 		fputc('\n', stderr);
 	if (!ret)
-		fprintf(stderr, "imported %llu documents in %.2f s\n", im.done,
+		fprintf(stderr, "imported %llu documents%s in %.2f s\n",
+		        im.done, im.chunk_tokens ? " (in chunks)" : "",
 		        cli_now() - im.t0);
-	free(im.text);
+	if (!ret && im.chunk_tokens)
+		fprintf(stderr, "stored %llu chunks\n", im.chunks);
 	semlite_collection_close(im.coll);
 	semlite_close(im.db);
 	return ret;

@@ -32,6 +32,8 @@ static void print_results(const semlite_results *r, bool json)
 			cli_json_float(stdout, x->score);
 			fputs(", \"text\": ", stdout);
 			cli_json_string(stdout, x->text, x->text_len);
+			if (x->metadata && *x->metadata)
+				printf(", \"metadata\": %s", x->metadata);
 			fputs("}\n", stdout);
 		} else {
 			size_t n = x->text_len > 100 ? 100 : x->text_len;
@@ -136,6 +138,29 @@ static int batch_vectors(semlite_collection *c, const sargs *a, long *nq,
 	return ret;
 }
 
+static bool cli_parse_mode(const char *v, int *mode)
+{
+	static const char *const names[] = {"auto", "dense", "keyword",
+	                                    "hybrid"};
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(v, names[i])) {
+			*mode = i; /* the semlite_search_mode values */
+			return true;
+		}
+	return false;
+}
+
+/* A number in [0, 1]. */
+static bool cli_parse_unit(const char *v, float *out)
+{
+	char *end;
+	double d = strtod(v, &end);
+	if (end == v || *end || !(d >= 0 && d <= 1))
+		return false;
+	*out = (float)d;
+	return true;
+}
+
 static int parse(sargs *a, int argc, char **argv)
 {
 	semlite_search_opts_init(&a->o);
@@ -148,6 +173,10 @@ static int parse(sargs *a, int argc, char **argv)
 		}
 		if (!strcmp(s, "--exact")) {
 			a->o.exact = 1;
+			continue;
+		}
+		if (!strcmp(s, "--group-by-doc")) {
+			a->o.group_by_doc = 1;
 			continue;
 		}
 		if (s[0] != '-' || !s[1]) {
@@ -184,6 +213,17 @@ static int parse(sargs *a, int argc, char **argv)
 			a->vectors = v;
 		else if (!strcmp(s, "--collection"))
 			a->name = v;
+		else if (!strcmp(s, "--mode") && cli_parse_mode(v, &a->o.mode))
+			;
+		else if (!strcmp(s, "--fusion") && (!strcmp(v, "convex") ||
+		                                    !strcmp(v, "rrf")))
+			a->o.fusion = !strcmp(v, "rrf") ? SEMLITE_FUSION_RRF
+			                                : SEMLITE_FUSION_CONVEX;
+		else if (!strcmp(s, "--weight") &&
+		         cli_parse_unit(v, &a->o.dense_weight))
+			;
+		else if (!strcmp(s, "--mmr") && cli_parse_unit(v, &a->o.mmr))
+			;
 		else
 			return cli_usage("search", "bad option %s %s", s, v);
 	}
@@ -201,7 +241,15 @@ int cli_cmd_search(int argc, char **argv)
 		       "[--json] [--collection NAME]\n"
 		       "       semlite search DB --queries FILE.jsonl | "
 		       "--vectors FILE.fvecs [-k K]\n"
-		       "       [--exact] [--ef N]\n");
+		       "       [--exact] [--ef N]\n"
+		       "       [--mode auto|dense|keyword|hybrid] "
+		       "[--fusion convex|rrf] [--weight W]\n"
+		       "       [--mmr LAMBDA] [--group-by-doc]\n"
+		       "auto (default) is hybrid when the collection has "
+		       "text, else dense;\n"
+		       "--weight is the dense share of a convex fusion "
+		       "(default %.2f).\n",
+		       (double)SEMLITE_DENSE_WEIGHT);
 		return 0;
 	}
 	sargs a = {0};

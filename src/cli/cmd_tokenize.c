@@ -1,6 +1,6 @@
 /*
  * cmd_tokenize.c — `semlite tokenize --model PATH TEXT...`: prints, per
- * text, a JSON array of the token ids the encoder averages (unknown ids
+ * text, a JSON array of the token ids the encoder averages (unk_token ids
  * dropped, at most 512). PATH is a model directory or a tokenizer.json.
  *
  * Also holds the argument parsing and text loop that `semlite embed`

@@ -61,10 +61,11 @@ void enc_model_free(enc_model *m);
 size_t enc_dim(const enc_model *m);
 size_t enc_vocab_size(const enc_model *m);
 
-/* Token ids that pooling would use: character truncation, unknown ids
- * dropped, at most `cap` ids (pass ENC_MAX_TOKENS for the reference's
- * limit, or more to see everything, e.g. for training). *n gets the
- * count written. Invalid UTF-8 never fails: see the tokenizer's notes. */
+/* Token ids that pooling would use: character truncation, the unknown
+ * token's id dropped (WordPiece; model2vec keeps Unigram's), at most `cap` ids
+ * (pass ENC_MAX_TOKENS for the reference's limit, or more to see everything,
+ * e.g. for training). *n gets the count written. Invalid UTF-8 never fails: see
+ * the tokenizer's notes. */
 int enc_tokenize(const enc_model *m, const char *text, size_t len,
                  uint32_t *ids, size_t cap, size_t *n);
 

@@ -12,7 +12,7 @@
  *
  * The table is converted to float32 once at load (I8 is cast as is, with
  * no scale, as the reference does). Encoding follows model2vec's
- * StaticModel.encode: ids from the tokenizer (char-truncated, unknown ids
+ * StaticModel.encode: ids from the tokenizer (char-truncated, the unk_token id
  * dropped, first 512), mean of the rows accumulated in float32 in token
  * order (numpy's float32 mean over axis 0), divided by the count, then
  * v / (||v|| + 1e-32) when normalize is set. When the reference computes

@@ -9,7 +9,7 @@
  *
  * This is the order of the reference (tokenizers' AddedVocabulary, then
  * normalizer, pre-tokenizer, model). Ids are emitted as they are found;
- * unknown ids are dropped on the way and the run stops as soon as `cap`
+ * the unk_token id is dropped on the way and the run stops as soon as `cap`
  * ids are out, so a long document costs only what its first tokens cost.
  *
  * All state lives in a tok_run on the caller's stack with heap buffers that
@@ -134,6 +134,9 @@ int tok_encode_upto(const tok_tokenizer *t, const char *text, size_t len,
 	             .first_segment = true};
 	tok_cps txt = {0};
 	int rc = tok_utf8_decode((const uint8_t *)text, len, max_chars, &txt);
+	r.limit = txt.n < (SIZE_MAX - TOK_SLACK) / TOK_GROWTH
+	              ? txt.n * TOK_GROWTH + TOK_SLACK
+	              : SIZE_MAX;
 	if (!rc) {
 		if (t->any_raw_added)
 			rc = split_added(&r, txt.v, txt.n, false, segment);

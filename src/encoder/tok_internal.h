@@ -14,6 +14,10 @@
 #include "encoder/tokenizer.h"
 
 #define TOK_NO_ID UINT32_MAX
+/* Normalized text may be at most TOK_GROWTH x its input + TOK_SLACK code
+ * points (NFKD expands a character to at most 18). */
+#define TOK_GROWTH 64
+#define TOK_SLACK  4096
 
 /* ---- a growable code-point buffer and spans into it ---------------- */
 
@@ -96,7 +100,8 @@ struct tok_tokenizer {
 	tok_map cont;     /* WordPiece: continuation pieces, prefix removed */
 	tok_map prefixes; /* Unigram: every byte prefix of every piece */
 	size_t max_word_chars;
-	int64_t unk;    /* -1: none */
+	int64_t unk;    /* the model's unknown token, -1: none */
+	int64_t drop;   /* the id model2vec drops (-1: none, as for Unigram) */
 	double *scores; /* Unigram: score by id */
 	double min_score;
 	tok_added *added;
@@ -116,7 +121,8 @@ typedef struct tok_run {
 	const tok_tokenizer *t;
 	uint32_t *ids;
 	size_t cap, n;
-	size_t raw; /* ids produced before dropping unknowns */
+	size_t raw;   /* ids produced before dropping unknowns */
+	size_t limit; /* most code points normalization may produce */
 	bool full;
 	int stage;
 	bool first_segment;
@@ -131,7 +137,7 @@ typedef struct tok_run {
 	size_t vcap;
 } tok_run;
 
-/* Appends an id (unknown ids dropped, stops at cap). */
+/* Appends an id (the dropped id skipped, stops at cap). */
 static inline void tok_emit(tok_run *r, uint32_t id)
 {
 	if (r->full)
@@ -139,7 +145,7 @@ static inline void tok_emit(tok_run *r, uint32_t id)
 	if (r->t->trunc && ++r->raw >= r->t->trunc)
 		r->full =
 		    true; /* this id is the last one the reference keeps */
-	if ((int64_t)id == r->t->unk)
+	if ((int64_t)id == r->t->drop)
 		return;
 	r->ids[r->n++] = id;
 	if (r->n == r->cap)

@@ -264,7 +264,7 @@ static int parse_metaspace(loader *L, const cJSON *j, tok_pre *p)
 			              "%s: Metaspace prepend_scheme \"%.20s\"",
 			              L->name, v);
 	} else {
-		bool add;
+		bool add = true;
 		if ((rc = get_bool(L, j, "add_prefix_space", true, &add)))
 			return rc;
 		p->prepend = add ? PREPEND_ALWAYS : PREPEND_NEVER;
@@ -388,6 +388,7 @@ static int parse_wordpiece(loader *L, const cJSON *m, bool wordpiece)
 	t->unk = -1;
 	if (tok_map_get(&t->vocab, u, strlen(u), &id))
 		t->unk = id;
+	t->drop = t->unk;
 	return SEMLITE_OK;
 }
 
@@ -420,7 +421,7 @@ static int parse_unigram(loader *L, const cJSON *m)
 	tok_tokenizer *t = L->t;
 	const cJSON *vocab = field(m, "vocab"), *e;
 	const cJSON *unk = field(m, "unk_id");
-	bool bf;
+	bool bf = false;
 	int rc = get_bool(L, m, "byte_fallback", false, &bf);
 	if (rc)
 		return rc;
@@ -447,6 +448,7 @@ static int parse_unigram(loader *L, const cJSON *m)
 		id++;
 	}
 	t->unk = -1;
+	t->drop = -1; /* model2vec finds no unk_token on a Unigram model */
 	if (unk && !cJSON_IsNull(unk)) {
 		uint32_t u;
 		if (!json_index(unk, (double)count - 1, &u))
@@ -495,7 +497,7 @@ static int parse_added_one(loader *L, const cJSON *e, tok_added *a)
 {
 	const cJSON *content = field(e, "content");
 	uint32_t id;
-	bool b, normalized;
+	bool b = false, normalized = false;
 	if (!cJSON_IsString(content) || !content->valuestring[0] ||
 	    !json_index(field(e, "id"), id_limit(L->t->vocab.n), &id))
 		return sl_err(SEMLITE_CORRUPT,
@@ -623,7 +625,7 @@ static int finish(loader *L)
 
 /* "truncation" {"direction": "Right", "max_length": N, ...}: the
  * reference cuts each encoding to its first N ids (before model2vec drops
- * unknown ids). "padding" only matters across a batch, and semlite
+ * the unk_token id). "padding" only matters across a batch, and semlite
  * encodes each text on its own (as a batch of one), so it is ignored. */
 static int parse_truncation(loader *L, const cJSON *j)
 {
@@ -723,9 +725,9 @@ size_t tok_median_len(const tok_tokenizer *t)
 	return t->median;
 }
 
-int64_t tok_unk_id(const tok_tokenizer *t)
+int64_t tok_dropped_id(const tok_tokenizer *t)
 {
-	return t->unk;
+	return t->drop;
 }
 
 const char *tok_token(const tok_tokenizer *t, uint32_t id, size_t *len)

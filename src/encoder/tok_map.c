@@ -42,8 +42,14 @@ int tok_map_init(tok_map *m, size_t expected)
 	while (slots < expected * 2 + 2)
 		slots <<= 1;
 	m->slots = sl_calloc(slots, sizeof *m->slots);
-	if (!m->slots)
+	/* The pool always exists, so key pointers are never NULL + offset
+	 * (undefined behaviour, found by fuzzing a vocabulary of "" only). */
+	m->pool = sl_malloc(64);
+	if (!m->slots || !m->pool) {
+		tok_map_free(m);
 		return SEMLITE_NOMEM;
+	}
+	m->pool_cap = 64;
 	m->mask = slots - 1;
 	return SEMLITE_OK;
 }

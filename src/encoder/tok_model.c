@@ -30,7 +30,7 @@ static int to_bytes(tok_run *r, const uint32_t *w, size_t n, size_t *len)
 	size_t need;
 	if (!sl_mul_ok(n, 4, &need))
 		return sl_err(SEMLITE_NOMEM, "word too long");
-	if (need > r->bytes_cap) {
+	if (need > r->bytes_cap || !r->bytes) {
 		size_t c = need < 1024 ? 1024 : need;
 		uint8_t *b = sl_realloc(r->bytes, c);
 		if (!b)

@@ -43,15 +43,19 @@ size_t tok_vocab_size(const tok_tokenizer *t);
 size_t tok_id_bound(const tok_tokenizer *t);
 /* int(median(len(token) for token in vocab)), lengths in code points. */
 size_t tok_median_len(const tok_tokenizer *t);
-/* The unknown token's id, or -1 when the model has none. */
-int64_t tok_unk_id(const tok_tokenizer *t);
+/* The id tok_encode drops: the model's unk_token (WordPiece, WordLevel),
+ * as model2vec drops it. -1 for Unigram models: model2vec looks for
+ * `tokenizer.model.unk_token`, which a Unigram model does not have, so it
+ * keeps (and averages) their unk_id. */
+int64_t tok_dropped_id(const tok_tokenizer *t);
 /* The text of token `id` (not NUL-terminated), or NULL for no such id. */
 const char *tok_token(const tok_tokenizer *t, uint32_t id, size_t *len);
 
 /*
  * Tokenizes text[0..len) the way model2vec's StaticModel.tokenize does:
  * the text is cut to its first `max_chars` code points, encoded without
- * special tokens, unknown ids are dropped and at most `cap` ids are kept.
+ * special tokens, the dropped id (tok_dropped_id) is removed and at most
+ * `cap` ids are kept.
  * *n gets the number written to ids (ids may be NULL when cap is 0).
  */
 int tok_encode(const tok_tokenizer *t, const char *text, size_t len,

@@ -403,39 +403,55 @@ int filt_kw_reader_stats(filt_kw_reader *r, filt_kw_stats *out)
 	return rc ? rc : filt_stats_decode(v, vl, out);
 }
 
-int filt_kw_reader_lookup(void *ctx, size_t slot, const char *term, size_t len,
-                          const filt_post **out)
+/* Slots are separately allocated so that growing the slot table never
+ * moves postings already handed to the scorer. */
+static int reader_slot(filt_kw_reader *r, size_t slot, filt_post **out)
 {
-	filt_kw_reader *r = ctx;
-	const void *v;
-	size_t vl;
-	*out = NULL;
 	if (slot >= r->nslots) {
 		size_t n = slot + 8;
-		filt_post *p = sl_realloc(r->slots, n * sizeof *p);
+		filt_post **p = sl_realloc(r->slots, n * sizeof *p);
 		if (!p)
 			return sl_err(SEMLITE_NOMEM, "bm25: out of memory");
 		memset(p + r->nslots, 0, (n - r->nslots) * sizeof *p);
 		r->slots = p;
 		r->nslots = n;
 	}
-	int rc = r->store.get(r->store.ctx, term, len, &v, &vl);
+	if (!r->slots[slot] &&
+	    !(r->slots[slot] = sl_calloc(1, sizeof *r->slots[slot])))
+		return sl_err(SEMLITE_NOMEM, "bm25: out of memory");
+	*out = r->slots[slot];
+	return SEMLITE_OK;
+}
+
+int filt_kw_reader_lookup(void *ctx, size_t slot, const char *term, size_t len,
+                          const filt_post **out)
+{
+	filt_kw_reader *r = ctx;
+	const void *v;
+	size_t vl;
+	filt_post *p = NULL;
+	*out = NULL;
+	int rc = reader_slot(r, slot, &p);
+	if (!rc)
+		rc = r->store.get(r->store.ctx, term, len, &v, &vl);
 	if (rc)
 		return rc;
 	char name[FILT_KW_MAX_TERM + 1];
 	size_t nl = len < FILT_KW_MAX_TERM ? len : FILT_KW_MAX_TERM;
 	memcpy(name, term, nl);
 	name[nl] = '\0';
-	rc = filt_post_decode(v, vl, &r->slots[slot], name);
+	rc = filt_post_decode(v, vl, p, name);
 	if (!rc)
-		*out = &r->slots[slot];
+		*out = p;
 	return rc;
 }
 
 void filt_kw_reader_clear(filt_kw_reader *r)
 {
-	for (size_t i = 0; i < r->nslots; i++)
-		filt_post_clear(&r->slots[i]);
+	for (size_t i = 0; i < r->nslots; i++) {
+		filt_post_clear(r->slots[i]);
+		sl_free(r->slots[i]);
+	}
 	sl_free(r->slots);
 	r->slots = NULL;
 	r->nslots = 0;

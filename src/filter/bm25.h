@@ -110,7 +110,7 @@ void filt_kwmem_reset(filt_kwmem *m);
  * decodes each query term's record from a store into its own slot. */
 typedef struct filt_kw_reader {
 	filt_kw_store store;
-	filt_post *slots;
+	filt_post **slots;
 	size_t nslots;
 } filt_kw_reader;
 

@@ -134,38 +134,40 @@ static int cmp_item(const void *a, const void *b)
 	return (x->list > y->list) - (x->list < y->list);
 }
 
-/* Per-list normalization: contribution = w * (s - shift) * scale; the
- * floor is what a document missing from the list receives. */
-static void list_norm(const filt_hit *l, size_t n, const filt_fuse_opts *o,
+/* Per-list normalization: contribution = (s - shift) * scale. A list
+ * whose scores are all equal (one hit, or ties) carries only "present":
+ * its documents get 1. Returns false in that degenerate case. */
+static bool list_norm(const filt_hit *l, size_t n, const filt_fuse_opts *o,
                       double *shift, double *scale)
 {
-	*shift = 0;
-	*scale = 1;
-	if (n == 0)
-		return;
-	if (o->norm == FILT_NORM_MINMAX) {
-		double lo = l[0].score, hi = l[0].score;
-		for (size_t i = 1; i < n; i++) {
-			lo = fmin(lo, l[i].score);
-			hi = fmax(hi, l[i].score);
-		}
-		*shift = lo;
-		*scale = hi > lo ? 1.0 / (hi - lo) : 0.0;
-		return;
-	}
-	double mean = 0, var = 0;
-	for (size_t i = 0; i < n; i++)
+	double lo = INFINITY, hi = -INFINITY, mean = 0, var = 0;
+	for (size_t i = 0; i < n; i++) {
+		lo = fmin(lo, l[i].score);
+		hi = fmax(hi, l[i].score);
 		mean += l[i].score;
+	}
+	if (n == 0 || !(hi > lo)) {
+		*shift = n ? lo - 1.0 : 0.0;
+		*scale = 1.0;
+		return false;
+	}
+	if (o->norm == FILT_NORM_MINMAX) {
+		*shift = lo;
+		*scale = 1.0 / (hi - lo);
+		return true;
+	}
 	mean /= (double)n;
 	for (size_t i = 0; i < n; i++)
 		var += (l[i].score - mean) * (l[i].score - mean);
-	var /= (double)n;
 	*shift = mean;
-	*scale = var > 0 ? 1.0 / sqrt(var) : 0.0;
+	*scale = 1.0 / sqrt(var / (double)n);
+	return true;
 }
 
-/* Fills items[] with each list's contributions and floor[] with the
- * missing-document contribution of each list. */
+/* Fills items[] with each list's contributions and floor[] with what a
+ * document missing from the list receives: nothing for RRF and for a
+ * degenerate list, else the list's lowest normalized score (0 for
+ * min-max). */
 static size_t fuse_collect(const filt_hit *const *lists, const size_t *lens,
                            const float *weights, size_t m,
                            const filt_fuse_opts *o, fuse_item *items,
@@ -174,7 +176,7 @@ static size_t fuse_collect(const filt_hit *const *lists, const size_t *lens,
 	size_t w = 0;
 	for (size_t j = 0; j < m; j++) {
 		double shift, scale, lo = INFINITY;
-		list_norm(lists[j], lens[j], o, &shift, &scale);
+		bool spread = list_norm(lists[j], lens[j], o, &shift, &scale);
 		for (size_t i = 0; i < lens[j]; i++) {
 			double c;
 			if (o->method == FILT_FUSE_RRF)
@@ -186,7 +188,7 @@ static size_t fuse_collect(const filt_hit *const *lists, const size_t *lens,
 			items[w].list = (uint32_t)j;
 			items[w++].contrib = (float)(weights[j] * c);
 		}
-		floor[j] = o->method == FILT_FUSE_RRF || lens[j] == 0
+		floor[j] = o->method == FILT_FUSE_RRF || !spread
 		               ? 0.0
 		               : weights[j] * lo;
 	}

@@ -568,6 +568,32 @@ int hnsw_insert(const hnsw_ctx *c, hnsw_scratch *sc, uint32_t id)
 /* ---- search ----------------------------------------------------------------
  */
 
+static int exact_by_vector(const hnsw_ctx *c, hnsw_scratch *sc, uint32_t id,
+                           const float *query, float *d)
+{
+	const float *v;
+	int rc = c->ops->get_exact(c->store, id, sc->exact, &v);
+	if (!rc)
+		*d = hnsw_exact_dist(sc->k, c->p.metric, c->p.dim, query, v);
+	return rc;
+}
+
+static int exact_by_dot(const hnsw_ctx *c, uint32_t id, const float *query,
+                        float qsq, float *d)
+{
+	float dot, vsq;
+	int rc = c->ops->exact_dot(c->store, id, query, &dot, &vsq);
+	if (rc)
+		return rc;
+	if (c->p.metric == HNSW_L2)
+		*d = qsq + vsq - 2.0f * dot;
+	else if (c->p.metric == HNSW_COS)
+		*d = qsq > 0 && vsq > 0 ? 1.0f - dot / sqrtf(qsq * vsq) : 1.0f;
+	else
+		*d = -dot;
+	return SEMLITE_OK;
+}
+
 /* Rescores the admitted beam in sc->res with exact vectors; writes the k
  * best to out. */
 static int rescore(const hnsw_ctx *c, hnsw_scratch *sc, const float *query,
@@ -578,14 +604,16 @@ static int rescore(const hnsw_ctx *c, hnsw_scratch *sc, const float *query,
 	if (rc)
 		return rc;
 	hnsw_pair *p = sc->pairs;
+	float qsq = sc->k->dot_f32(query, query, c->p.dim);
 	for (uint32_t i = 0; i < n; i++) {
-		const float *v;
 		uint32_t id = sc->res.a[i].id;
-		if ((rc = c->ops->get_exact(c->store, id, sc->exact, &v)))
-			return rc;
 		p[i].id = id;
-		p[i].d =
-		    hnsw_exact_dist(sc->k, c->p.metric, c->p.dim, query, v);
+		if (c->ops->exact_dot)
+			rc = exact_by_dot(c, id, query, qsq, &p[i].d);
+		else
+			rc = exact_by_vector(c, sc, id, query, &p[i].d);
+		if (rc)
+			return rc;
 	}
 	hnsw_pairs_sort(p, n);
 	*nout = n < k ? n : k;

@@ -71,6 +71,10 @@ typedef struct hnsw_code {
  * drop_node  removes id and all its lists from the graph (compaction).
  * get_entry  entry point and top level; SEMLITE_NOTFOUND when empty.
  * set_entry  sets them; ep == UINT32_MAX empties the graph.
+ * exact_dot  optional (NULL: get_exact is used): the exact inner product
+ *            of id's stored vector with q[dim] and the vector's squared
+ *            norm, for stores that can score their own precision (f16)
+ *            faster than they can decode it.
  * is_deleted true when id is tombstoned (traversed, never returned).
  * id_limit   one more than the largest id that may be a node.
  */
@@ -82,6 +86,8 @@ typedef struct hnsw_store_ops {
 	int (*get_codes)(void *s, const uint32_t *ids, uint32_t n,
 	                 hnsw_code *out);
 	int (*get_exact)(void *s, uint32_t id, float *buf, const float **out);
+	int (*exact_dot)(void *s, uint32_t id, const float *q, float *dot,
+	                 float *sqnorm);
 	int (*get_level)(void *s, uint32_t id, int *level);
 	int (*set_level)(void *s, uint32_t id, int level);
 	int (*drop_node)(void *s, uint32_t id);

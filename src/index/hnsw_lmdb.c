@@ -65,7 +65,13 @@ void hnsw_lmdb_close(hnsw_lmdb *s)
 	if (s->links)
 		mdb_cursor_close(s->links);
 	sl_free(s->buf);
+	sl_free(s->vbuf);
 	memset(s, 0, sizeof(*s));
+}
+
+void hnsw_lmdb_set_cache(hnsw_lmdb *s, hnsw_lmdb_cache *cache)
+{
+	s->cache = cache;
 }
 
 void hnsw_lmdb_params(const store_coll_rec *r, hnsw_params *p)
@@ -103,9 +109,16 @@ static int lm_get_links(void *ctx, uint32_t id, int level, const uint8_t **ids,
                         uint32_t *n)
 {
 	hnsw_lmdb *s = ctx;
+	hnsw_lmdb_cache *cc = s->cache;
+	bool cached = level == 0 && cc && id < cc->cap;
 	MDB_val v;
 	*n = 0;
 	*ids = NULL;
+	if (cached && cc->l0n[id]) {
+		*ids = cc->l0[id];
+		*n = cc->l0n[id] - 1;
+		return SEMLITE_OK;
+	}
 	if (level < 0 || level > HNSW_MAX_LEVEL)
 		return SEMLITE_OK;
 	int rc = links_get(s, id, level, &v);
@@ -116,6 +129,10 @@ static int lm_get_links(void *ctx, uint32_t id, int level, const uint8_t **ids,
 		return bad_links(id, level);
 	*ids = (const uint8_t *)v.mv_data + hdr;
 	*n = (uint32_t)((v.mv_size - hdr) / 4);
+	if (cached) {
+		cc->l0[id] = *ids;
+		cc->l0n[id] = *n + 1;
+	}
 	return SEMLITE_OK;
 }
 
@@ -222,36 +239,54 @@ int hnsw_lmdb_drop_vectors(hnsw_lmdb *s, uint32_t id)
 	return rc == SEMLITE_NOTFOUND ? SEMLITE_OK : rc;
 }
 
+/* The code record of id: *p = NULL for a tombstone without one. */
+static int code_lookup(hnsw_lmdb *s, uint32_t id, const uint8_t **p)
+{
+	uint8_t k[8];
+	MDB_val key = {8, k}, v;
+	/* MDB_SET leaves key alone (MDB_SET_KEY would point it into the
+	 * map, and a reused key would then search the wrong id) */
+	store_key_id(k, s->coll, id);
+	int rc = mdb_cursor_get(s->codes, &key, &v, MDB_SET);
+	if (rc == MDB_NOTFOUND && s->tomb &&
+	    roaring_bitmap_contains(s->tomb, id)) {
+		/* deleted documents lose their vectors at once; the graph
+		 * walks around them (hnsw.h) */
+		*p = NULL;
+		return SEMLITE_OK;
+	}
+	if (rc == MDB_NOTFOUND)
+		return sl_err(SEMLITE_CORRUPT, "codes: node %u has no code",
+		              id);
+	if (rc)
+		return store_rc(rc, "hnsw: reading codes");
+	if (v.mv_size != STORE_CODE_HEADER + (size_t)s->dim)
+		return sl_err(SEMLITE_CORRUPT, "codes: record %u has %zu bytes",
+		              id, v.mv_size);
+	*p = v.mv_data;
+	return SEMLITE_OK;
+}
+
 static int lm_get_codes(void *ctx, const uint32_t *ids, uint32_t n,
                         hnsw_code *out)
 {
 	hnsw_lmdb *s = ctx;
-	uint8_t k[8];
-	MDB_val key, v;
 	for (uint32_t i = 0; i < n; i++) {
-		/* MDB_SET leaves key alone (MDB_SET_KEY would point it into
-		 * the map, and the next lookup would search that key) */
-		store_key_id(k, s->coll, ids[i]);
-		key.mv_size = 8;
-		key.mv_data = k;
-		int rc = mdb_cursor_get(s->codes, &key, &v, MDB_SET);
-		if (rc == MDB_NOTFOUND && s->tomb &&
-		    roaring_bitmap_contains(s->tomb, ids[i])) {
-			/* deleted documents lose their vectors at once;
-			 * the graph walks around them (hnsw.h) */
+		uint32_t id = ids[i];
+		hnsw_lmdb_cache *cc = s->cache;
+		bool cached = cc && id < cc->cap;
+		const uint8_t *p = cached ? cc->code[id] : NULL;
+		if (!p) {
+			int rc = code_lookup(s, id, &p);
+			if (rc)
+				return rc;
+			if (cached)
+				cc->code[id] = p;
+		}
+		if (!p) {
 			out[i] = (hnsw_code){NULL, 0, 0};
 			continue;
 		}
-		if (rc == MDB_NOTFOUND)
-			return sl_err(SEMLITE_CORRUPT,
-			              "codes: node %u has no code", ids[i]);
-		if (rc)
-			return store_rc(rc, "hnsw: reading codes");
-		if (v.mv_size != STORE_CODE_HEADER + (size_t)s->dim)
-			return sl_err(SEMLITE_CORRUPT,
-			              "codes: record %u has %zu bytes", ids[i],
-			              v.mv_size);
-		const uint8_t *p = v.mv_data;
 		memcpy(&out[i].scale, p, 4);
 		out[i].q = (const int8_t *)(p + STORE_CODE_HEADER);
 		/* the stored norm is the exact vector's; the code distance
@@ -270,7 +305,7 @@ static int lm_get_exact(void *ctx, uint32_t id, float *buf, const float **out)
 	store_key_id(k, s->coll, id);
 	*out = buf;
 	if (!want) { /* int8 only: decode the code */
-		hnsw_code c;
+		hnsw_code c = {0};
 		int rc = lm_get_codes(s, &id, 1, &c);
 		if (!rc)
 			quant_i8_decode(c.q, c.scale, s->dim, buf);
@@ -295,6 +330,60 @@ static int lm_get_exact(void *ctx, uint32_t id, float *buf, const float **out)
 	} else {
 		memcpy(buf, v.mv_data, want);
 	}
+	return SEMLITE_OK;
+}
+
+/* f32 and int8 collections: through a decoded (or aligned) copy. */
+static int exact_dot_f32(hnsw_lmdb *s, uint32_t id, const float *q, float *dot,
+                         float *sqnorm)
+{
+	const float *v;
+	if (!s->vbuf && !(s->vbuf = sl_malloc((size_t)s->dim * sizeof(float))))
+		return sl_err(SEMLITE_NOMEM, "hnsw: out of memory");
+	int rc = lm_get_exact(s, id, s->vbuf, &v);
+	if (rc)
+		return rc;
+	const kern_ops *k = kern_get();
+	*dot = k->dot_f32(v, q, s->dim);
+	*sqnorm = k->dot_f32(v, v, s->dim);
+	return SEMLITE_OK;
+}
+
+/* f16 collections: dot_f16_f32 on the stored halves (SIMD), no decode;
+ * the squared norm comes from the code record. */
+static int lm_exact_dot(void *ctx, uint32_t id, const float *q, float *dot,
+                        float *sqnorm)
+{
+	hnsw_lmdb *s = ctx;
+	if (s->precision != STORE_PREC_F16)
+		return exact_dot_f32(s, id, q, dot, sqnorm);
+	hnsw_lmdb_cache *cc = s->cache;
+	bool cached = cc && id < cc->cap;
+	const void *p = cached ? cc->exact[id] : NULL;
+	hnsw_code c;
+	int rc = SEMLITE_OK;
+	if (!p) {
+		uint8_t k8[8];
+		MDB_val val;
+		store_key_id(k8, s->coll, id);
+		rc = store_get(s->t, STORE_DB_EXACT, k8, 8, &val);
+		if (rc == SEMLITE_NOTFOUND)
+			return sl_err(SEMLITE_CORRUPT,
+			              "exact: node %u has no vector", id);
+		if (!rc && val.mv_size != 2 * (size_t)s->dim)
+			rc = sl_err(SEMLITE_CORRUPT,
+			            "exact: record %u has %zu bytes", id,
+			            val.mv_size);
+		p = val.mv_data;
+		if (!rc && cached)
+			cc->exact[id] = p;
+	}
+	if (!rc)
+		rc = lm_get_codes(s, &id, 1, &c);
+	if (rc)
+		return rc;
+	*dot = kern_get()->dot_f16_f32(p, q, s->dim);
+	*sqnorm = c.sqnorm;
 	return SEMLITE_OK;
 }
 
@@ -353,6 +442,7 @@ const hnsw_store_ops hnsw_lmdb_ops = {
     .put_links = lm_put_links,
     .get_codes = lm_get_codes,
     .get_exact = lm_get_exact,
+    .exact_dot = lm_exact_dot,
     .get_level = lm_get_level,
     .set_level = lm_set_level,
     .drop_node = lm_drop_node,

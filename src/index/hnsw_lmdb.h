@@ -14,6 +14,15 @@
 #include "index/hnsw.h"
 #include "storage/store.h"
 
+/* Where records of one snapshot live in the map (hnsw_lmdb_set_cache). */
+typedef struct hnsw_lmdb_cache {
+	const uint8_t **code;  /* code record of id; NULL = not looked up */
+	const uint8_t **l0;    /* level-0 neighbour ids of id */
+	uint32_t *l0n;         /* their count + 1; 0 = not looked up */
+	const uint8_t **exact; /* f16 exact record of id; NULL = not yet */
+	uint32_t cap;          /* entries of each array */
+} hnsw_lmdb_cache;
+
 typedef struct hnsw_lmdb {
 	const store_txn *t;
 	uint32_t coll, dim, limit;
@@ -21,7 +30,9 @@ typedef struct hnsw_lmdb {
 	const roaring_bitmap_t *tomb; /* borrowed; NULL = none deleted */
 	MDB_cursor *codes, *links;
 	uint32_t *buf; /* level-0 record being written */
+	float *vbuf;   /* one decoded exact vector */
 	uint32_t buf_cap;
+	hnsw_lmdb_cache *cache; /* optional, read transactions only */
 } hnsw_lmdb;
 
 extern const hnsw_store_ops hnsw_lmdb_ops;
@@ -33,6 +44,18 @@ int hnsw_lmdb_open(hnsw_lmdb *s, const store_txn *t, uint32_t coll,
                    uint32_t dim, uint8_t precision, uint32_t limit,
                    const roaring_bitmap_t *tomb);
 void hnsw_lmdb_close(hnsw_lmdb *s);
+
+/*
+ * Lets a read-only store remember where each code record and level-0
+ * list lives in the map (arrays owned by the caller, zeroed when new). The
+ * pointers stay valid for as long as the snapshot is the same: the caller keys
+ * the array by database, collection and LMDB transaction id (no commit in
+ * between means no page was freed or reused) and clears it when the key
+ * changes. A search then pays LMDB's B-tree lookup once per node per snapshot
+ * instead of once per distance. Never for write transactions: their
+ * pages move as they are written.
+ */
+void hnsw_lmdb_set_cache(hnsw_lmdb *s, hnsw_lmdb_cache *cache);
 
 /* Index settings of a collection record as hnsw_params. */
 void hnsw_lmdb_params(const store_coll_rec *r, hnsw_params *p);

@@ -183,6 +183,8 @@ static uint64_t hamming(const uint8_t *a, const uint8_t *b, size_t n)
 	return q[0] + q[1] + q[2] + q[3] + tail;
 }
 
+KERN_MANY_BY_PAIRS(dot_f32, dot_i8)
+
 const kern_ops kern_avx2_ops = {
     .name = "avx2",
     .dot_f32 = dot_f32,
@@ -191,4 +193,6 @@ const kern_ops kern_avx2_ops = {
     .dot_i8 = dot_i8,
     .dot_f16_f32 = dot_f16_f32,
     .hamming = hamming,
+    .dot_f32_many = dot_f32_many,
+    .dot_i8_many = dot_i8_many,
 };

@@ -20,7 +20,9 @@
  *   otherwise two 256-bit conversions are joined.
  * - hamming: nibble-lookup popcount (vpshufb) + vpsadbw, as in avx2.c but
  *   64 bytes per step.
- * - tails: one masked load per operand (see ldt()), except hamming. VPOPCNTQ
+ * - tails: one masked load per operand (see ldt()), except hamming.
+ * - dot_f32_many, dot_i8_many: one query against four vectors at a time
+ *   (see dot4_f32, dot4_i8). VPOPCNTQ
  * would be faster, but it is a separate CPUID feature (AVX512_VPOPCNTDQ) that
  * many AVX-512 CPUs lack.
  */
@@ -253,6 +255,171 @@ static uint64_t hamming(const uint8_t *a, const uint8_t *b, size_t n)
 	return q[0] + q[1] + q[2] + q[3] + q[4] + q[5] + q[6] + q[7] + tail;
 }
 
+/*
+ * One query against four vectors. Each 16-float chunk of the query is
+ * loaded once for four FMAs, so a chunk costs five loads instead of eight
+ * and the cap set by two loads per cycle rises from 50% to 80% of the FMA
+ * peak. Two accumulators per vector (eight chains) cover the FMA latency.
+ * The last partial chunk uses masked loads.
+ */
+/* 512 -> 128 bits by adding halves. */
+static inline simde__m128 fold_ps(simde__m512 v)
+{
+	simde__m256 h = simde_mm256_add_ps(
+	    simde_mm512_castps512_ps256(v),
+	    simde_mm256_castpd_ps(
+	        simde_mm512_extractf64x4_pd(simde_mm512_castps_pd(v), 1)));
+	return simde_mm_add_ps(simde_mm256_castps256_ps128(h),
+	                       simde_mm256_extractf128_ps(h, 1));
+}
+
+static inline simde__m128i fold_epi32(simde__m512i v)
+{
+	simde__m256i h = fold512(v);
+	return simde_mm_add_epi32(simde_mm256_castsi256_si128(h),
+	                          simde_mm256_extracti128_si256(h, 1));
+}
+
+/* The four horizontal sums of four vectors at once (two rounds of hadd
+ * instead of four separate reductions). */
+static inline void hsum4_ps(simde__m512 v0, simde__m512 v1, simde__m512 v2,
+                            simde__m512 v3, float *out)
+{
+	simde__m128 s01 = simde_mm_hadd_ps(fold_ps(v0), fold_ps(v1));
+	simde__m128 s23 = simde_mm_hadd_ps(fold_ps(v2), fold_ps(v3));
+	simde_mm_storeu_ps(out, simde_mm_hadd_ps(s01, s23));
+}
+
+static inline void hsum4_epi32(simde__m512i v0, simde__m512i v1,
+                               simde__m512i v2, simde__m512i v3, int32_t *out)
+{
+	simde__m128i s01 = simde_mm_hadd_epi32(fold_epi32(v0), fold_epi32(v1));
+	simde__m128i s23 = simde_mm_hadd_epi32(fold_epi32(v2), fold_epi32(v3));
+	simde_mm_storeu_si128((void *)out, simde_mm_hadd_epi32(s01, s23));
+}
+
+static void dot4_f32(const float *q, const float *const *x, size_t n,
+                     float *out)
+{
+	const float *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
+	/* named accumulators, not an array: gcc 12 keeps an array of
+	 * vectors on the stack here and the loop runs at half speed */
+	simde__m512 a0 = simde_mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0,
+	            b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+	size_t i = 0;
+	for (; i + 32 <= n; i += 32) {
+		simde__m512 q0 = LD(q + i), q1 = LD(q + i + 16);
+		a0 = simde_mm512_fmadd_ps(q0, LD(x0 + i), a0);
+		b0 = simde_mm512_fmadd_ps(q1, LD(x0 + i + 16), b0);
+		a1 = simde_mm512_fmadd_ps(q0, LD(x1 + i), a1);
+		b1 = simde_mm512_fmadd_ps(q1, LD(x1 + i + 16), b1);
+		a2 = simde_mm512_fmadd_ps(q0, LD(x2 + i), a2);
+		b2 = simde_mm512_fmadd_ps(q1, LD(x2 + i + 16), b2);
+		a3 = simde_mm512_fmadd_ps(q0, LD(x3 + i), a3);
+		b3 = simde_mm512_fmadd_ps(q1, LD(x3 + i + 16), b3);
+	}
+	for (; i < n; i += 16) {
+		size_t r = n - i < 16 ? n - i : 16;
+#define L(p) (r == 16 ? LD(p) : ldt(p, r))
+		simde__m512 q0 = L(q + i);
+		a0 = simde_mm512_fmadd_ps(q0, L(x0 + i), a0);
+		a1 = simde_mm512_fmadd_ps(q0, L(x1 + i), a1);
+		a2 = simde_mm512_fmadd_ps(q0, L(x2 + i), a2);
+		a3 = simde_mm512_fmadd_ps(q0, L(x3 + i), a3);
+#undef L
+	}
+	hsum4_ps(simde_mm512_add_ps(a0, b0), simde_mm512_add_ps(a1, b1),
+	         simde_mm512_add_ps(a2, b2), simde_mm512_add_ps(a3, b3), out);
+}
+
+static void dot_f32_many(const float *q, const float *const *x, size_t m,
+                         size_t n, float *out)
+{
+	size_t j = 0;
+	for (; j + 4 <= m; j += 4)
+		dot4_f32(q, x + j, n, out + j);
+	for (; j < m; j++)
+		out[j] = dot_f32(q, x[j], n);
+}
+
+/* sum q[i], for the offset correction of dot4_i8. */
+static uint32_t sum_i8(const int8_t *q, size_t n)
+{
+	const simde__m512i ones = simde_mm512_set1_epi8(1);
+	simde__m512i s = simde_mm512_setzero_si512();
+	size_t i = 0;
+	for (; i + 64 <= n; i += 64)
+		s = simde_mm512_dpbusd_epi32(s, ones, LDI(q + i));
+	if (i < n)
+		s = simde_mm512_dpbusd_epi32(s, ones, ldti(q + i, n - i));
+	return hsum_epi32(s);
+}
+
+/*
+ * One query against four int8 vectors with vpdpbusd. Here the vectors are
+ * the unsigned operand (x + 128, by flipping the sign bit) and the query
+ * the signed one, so the correction 128 * sum q is the same for every
+ * vector: dot_i8_many computes it once per call. A 64-byte chunk then
+ * costs four vpdpbusd and five loads for 256 multiply-adds (cap 80% of the
+ * VNNI peak by the loads, against 50% for the pairwise kernel). Exact for
+ * every int8 input, as dot_i8 (modular 32-bit arithmetic, n < 2^17).
+ * Masked-off tail bytes of x become 128 after the flip but meet zero
+ * query bytes.
+ */
+static void dot4_i8(const int8_t *q, const int8_t *const *x, size_t n,
+                    uint32_t corr, int32_t *out)
+{
+	const int8_t *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
+	const simde__m512i flip = simde_mm512_set1_epi8((int8_t)0x80);
+	/* named accumulators, as in dot4_f32 */
+	simde__m512i a0 = simde_mm512_setzero_si512(), a1 = a0, a2 = a0,
+	             a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+#define DP(acc, xv, qv)                                                        \
+	acc = simde_mm512_dpbusd_epi32(acc, simde_mm512_xor_si512(xv, flip), qv)
+	size_t i = 0;
+	for (; i + 128 <= n; i += 128) {
+		simde__m512i q0 = LDI(q + i), q1 = LDI(q + i + 64);
+		DP(a0, LDI(x0 + i), q0);
+		DP(b0, LDI(x0 + i + 64), q1);
+		DP(a1, LDI(x1 + i), q0);
+		DP(b1, LDI(x1 + i + 64), q1);
+		DP(a2, LDI(x2 + i), q0);
+		DP(b2, LDI(x2 + i + 64), q1);
+		DP(a3, LDI(x3 + i), q0);
+		DP(b3, LDI(x3 + i + 64), q1);
+	}
+	for (; i < n; i += 64) {
+		size_t r = n - i < 64 ? n - i : 64;
+#define L(p) (r == 64 ? LDI(p) : ldti(p, r))
+		simde__m512i q0 = L(q + i);
+		DP(a0, L(x0 + i), q0);
+		DP(a1, L(x1 + i), q0);
+		DP(a2, L(x2 + i), q0);
+		DP(a3, L(x3 + i), q0);
+#undef L
+	}
+#undef DP
+	int32_t t[4];
+	hsum4_epi32(
+	    simde_mm512_add_epi32(a0, b0), simde_mm512_add_epi32(a1, b1),
+	    simde_mm512_add_epi32(a2, b2), simde_mm512_add_epi32(a3, b3), t);
+	for (int k = 0; k < 4; k++)
+		out[k] = (int32_t)((uint32_t)t[k] - corr);
+}
+
+static void dot_i8_many(const int8_t *q, const int8_t *const *x, size_t m,
+                        size_t n, int32_t *out)
+{
+	size_t j = 0;
+	if (m >= 4) {
+		uint32_t corr = 128u * sum_i8(q, n);
+		for (; j + 4 <= m; j += 4)
+			dot4_i8(q, x + j, n, corr, out + j);
+	}
+	for (; j < m; j++)
+		out[j] = dot_i8(q, x[j], n);
+}
+
 const kern_ops kern_avx512_ops = {
     .name = "avx512",
     .dot_f32 = dot_f32,
@@ -261,4 +428,6 @@ const kern_ops kern_avx512_ops = {
     .dot_i8 = dot_i8,
     .dot_f16_f32 = dot_f16_f32,
     .hamming = hamming,
+    .dot_f32_many = dot_f32_many,
+    .dot_i8_many = dot_i8_many,
 };

@@ -33,6 +33,19 @@ typedef struct kern_ops {
 	float (*dot_f16_f32)(const uint16_t *a, const float *b, size_t n);
 	/* number of differing bits over nbytes bytes */
 	uint64_t (*hamming)(const uint8_t *a, const uint8_t *b, size_t nbytes);
+	/*
+	 * One query against m vectors: out[j] = dot_f32(q, x[j], n) (within
+	 * the same tolerance) and out[j] = dot_i8(q, x[j], n) (exact), for
+	 * j < m. The vectors may be anywhere (x[j] need not be contiguous).
+	 * Variants that implement them natively load the query once per
+	 * group of four vectors and share the reduction overhead, which is
+	 * what a pairwise call cannot do (see bench/RESULTS.md ## Kernels);
+	 * the others loop over the pairwise kernel.
+	 */
+	void (*dot_f32_many)(const float *q, const float *const *x, size_t m,
+	                     size_t n, float *out);
+	void (*dot_i8_many)(const int8_t *q, const int8_t *const *x, size_t m,
+	                    size_t n, int32_t *out);
 } kern_ops;
 
 /* The variant chosen for this process (thread-safe, never NULL). */
@@ -57,7 +70,7 @@ uint16_t kern_f32_to_f16(float f);
  * one place.
  *
  * Tolerances (u = 2^-24, the float unit roundoff; g(m) = m*u / (1 - m*u)):
- * - dot_f32, l2sq_f32, dot_f16_f32: |got - ref| <= g(n + 4) * S +
+ * - dot_f32, l2sq_f32, dot_f16_f32, dot_f32_many: |got - ref| <= g(n + 4) * S +
  *   (n + 1) * 2^-148, where S = sum |a[i]*b[i]| (or sum (a[i]-b[i])^2) in
  *   double. Any order of n float additions of correctly rounded (or fused)
  *   products is within g(n) * S of the exact sum (Higham, Accuracy and
@@ -67,7 +80,7 @@ uint16_t kern_f32_to_f16(float f);
  * - cos_f32: |got - ref| <= 2 * g(n + 4) + 8u absolute, since the dot's
  *   error is at most g * |a| |b| (Cauchy-Schwarz) and each norm's relative
  *   error at most g; it assumes the squares neither overflow nor underflow.
- * - dot_i8, hamming: exact.
+ * - dot_i8, dot_i8_many, hamming: exact.
  * - exact cases (small integers, every partial sum below 2^24): every
  *   float kernel, cos included, must equal the reference bit for bit —
  *   this is what catches a dropped or repeated element, which the error

@@ -5,6 +5,7 @@
  * each variant's error against it.
  */
 #include "kernels/kernels.h"
+#include "kernels/variants.h"
 
 #include <math.h>
 #include <string.h>
@@ -67,6 +68,8 @@ static uint64_t hamming(const uint8_t *a, const uint8_t *b, size_t nbytes)
 	return s;
 }
 
+KERN_MANY_BY_PAIRS(dot_f32, dot_i8)
+
 const kern_ops kern_scalar_ops = {
     .name = "scalar",
     .dot_f32 = dot_f32,
@@ -75,6 +78,8 @@ const kern_ops kern_scalar_ops = {
     .dot_i8 = dot_i8,
     .dot_f16_f32 = dot_f16_f32,
     .hamming = hamming,
+    .dot_f32_many = dot_f32_many,
+    .dot_i8_many = dot_i8_many,
 };
 
 float kern_f16_to_f32(uint16_t h)

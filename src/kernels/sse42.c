@@ -165,6 +165,8 @@ static uint64_t hamming(const uint8_t *a, const uint8_t *b, size_t n)
 	return s[0] + s[1] + s[2] + s[3] + tail;
 }
 
+KERN_MANY_BY_PAIRS(dot_f32, dot_i8)
+
 const kern_ops kern_sse42_ops = {
     .name = "sse42",
     .dot_f32 = dot_f32,
@@ -173,4 +175,6 @@ const kern_ops kern_sse42_ops = {
     .dot_i8 = dot_i8,
     .dot_f16_f32 = dot_f16_f32,
     .hamming = hamming,
+    .dot_f32_many = dot_f32_many,
+    .dot_i8_many = dot_i8_many,
 };

@@ -106,6 +106,22 @@ static inline uint64_t kern_tail_popcnt(const uint8_t *a, const uint8_t *b,
 	return s;
 }
 
+/* dot_f32_many / dot_i8_many as a loop over the pairwise kernels, for
+ * variants without a native one-to-many kernel. */
+#define KERN_MANY_BY_PAIRS(DOT_F32, DOT_I8)                                    \
+	static void dot_f32_many(const float *q, const float *const *x,        \
+	                         size_t m, size_t n, float *out)               \
+	{                                                                      \
+		for (size_t j = 0; j < m; j++)                                 \
+			out[j] = DOT_F32(q, x[j], n);                          \
+	}                                                                      \
+	static void dot_i8_many(const int8_t *q, const int8_t *const *x,       \
+	                        size_t m, size_t n, int32_t *out)              \
+	{                                                                      \
+		for (size_t j = 0; j < m; j++)                                 \
+			out[j] = DOT_I8(q, x[j], n);                           \
+	}
+
 /* cos from float sums: the division and roots in double, so the only
  * error is that of the three sums (the scalar reference does the same). */
 static inline float kern_cos_finish(float d, float na, float nb)

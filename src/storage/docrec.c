@@ -118,6 +118,16 @@ void store_codec_free(store_codec *c)
 	sl_free(c);
 }
 
+unsigned store_dict_id(const store_dict *d)
+{
+	return d ? d->id : 0;
+}
+
+unsigned store_dict_id_of(const void *p, size_t n)
+{
+	return ZDICT_getDictID(p, n);
+}
+
 void store_codec_use_dict(store_codec *c, const store_dict *d)
 {
 	c->dict = d;
@@ -227,7 +237,7 @@ static int parse_payload(const uint8_t *p, size_t n, store_doc *d)
 
 int store_doc_decode(store_codec *c, const void *frame, size_t n, store_doc *d)
 {
-	uint64_t sz;
+	uint64_t sz = 0;
 	int rc = store_doc_payload_size(frame, n, &sz);
 	if (rc)
 		return rc;

@@ -189,6 +189,7 @@ int store_counters_get(const store_txn *t, uint32_t coll, store_counters *out)
 	out->live = sl_load_u32le(p + 4);
 	out->payload_bytes = sl_load_u64le(p + 8);
 	out->stored_bytes = sl_load_u64le(p + 16);
+	out->dict_docs = sl_load_u64le(p + 24);
 	if (out->live > out->next_id)
 		return sl_err(SEMLITE_CORRUPT,
 		              "meta: counters of collection %u: %u live of "
@@ -206,6 +207,7 @@ int store_counters_put(const store_txn *t, uint32_t coll,
 	sl_store_u32le(p + 4, c->live);
 	sl_store_u64le(p + 8, c->payload_bytes);
 	sl_store_u64le(p + 16, c->stored_bytes);
+	sl_store_u64le(p + 24, c->dict_docs);
 	return store_put_checked(t, STORE_DB_META, k, 5, p, sizeof p);
 }
 

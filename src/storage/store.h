@@ -147,6 +147,7 @@ typedef struct store_counters {
 	uint32_t live;
 	uint64_t payload_bytes;
 	uint64_t stored_bytes;
+	uint64_t dict_docs; /* live documents when the dictionary was trained */
 } store_counters;
 
 int store_coll_get(const store_txn *t, const char *name, store_coll_rec *out);
@@ -187,6 +188,10 @@ typedef struct store_dict store_dict;
 /* SEMLITE_CORRUPT when the bytes are not a usable zstd dictionary. */
 int store_dict_new(const void *p, size_t n, store_dict **out);
 void store_dict_free(store_dict *d);
+/* The zstd dictID of a dictionary (0 for NULL) / of raw bytes (0 when they
+ * are not a zstd dictionary). */
+unsigned store_dict_id(const store_dict *d);
+unsigned store_dict_id_of(const void *p, size_t n);
 /* Makes the codec compress with (and accept frames naming) d; NULL for
  * none. d is borrowed and must outlive the codec's use of it. */
 void store_codec_use_dict(store_codec *c, const store_dict *d);

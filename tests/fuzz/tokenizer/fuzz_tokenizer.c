@@ -94,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (size_t i = 0; i < n; i++)
 		if (ids[i] >= tok_id_bound(t) ||
-		    (int64_t)ids[i] == tok_unk_id(t))
+		    (int64_t)ids[i] == tok_dropped_id(t))
 			abort();
 	if (tok_encode(t, text, size - 1, max_chars, ids2, cap, &n2) ||
 	    n2 != n || memcmp(ids, ids2, n * sizeof *ids))

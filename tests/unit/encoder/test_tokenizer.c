@@ -130,7 +130,7 @@ static void test_limits(void **state)
 	assert_int_equal(n, 0);
 	assert_int_equal(tok_vocab_size(t), 18);
 	assert_int_equal(tok_id_bound(t), 18);
-	assert_int_equal(tok_unk_id(t), 1);
+	assert_int_equal(tok_dropped_id(t), 1);
 	/* code-point lengths sorted: eight 1s, 2, 3, 3, 3, 4, 5, 5, 5, 5,
 	 * 6 -> middle pair (2, 3) -> int(2.5) = 2 */
 	assert_int_equal(tok_median_len(t), 2);
@@ -168,12 +168,14 @@ static void test_unigram(void **state)
 	expect_ids(t, "a.", -1, 2, 1, 6);   /* Replace + \s+ + Strip */
 	expect_ids(t, "  ab  ", -1, 1, 2);
 	expect_ids(t, "cd", -1, 2, 4, 8); /* "▁" + "cd" (-4) vs c+d */
-	/* z is unknown: "▁a" then a fused [UNK] (dropped) then b */
-	expect_ids(t, "azzb", -1, 2, 1, 3);
+	/* z is unknown: "\u2581a", then one fused [UNK] (kept: the reference
+	 * keeps Unigram's unknown id), then b */
+	expect_ids(t, "azzb", -1, 3, 1, 0, 3);
+	expect_ids(t, "zz", -1, 2, 4, 0);
 	expect_ids(t, "xy", -1, 2, 4, 10);
 	expect_ids(t, "", -1, 0);
 	expect_ids(t, "   ", -1, 0);
-	assert_int_equal(tok_unk_id(t), 0);
+	assert_int_equal(tok_dropped_id(t), -1);
 	tok_free(t);
 }
 
@@ -222,6 +224,34 @@ static void test_truncation(void **state)
 	    "\"vocab\": {\"?\": 0, \"a\": 1, \"b\": 2}}}");
 	expect_ids(t, "a b a b", -1, 3, 1, 2, 1);
 	expect_ids(t, "a zz b a", -1, 2, 1, 2);
+	tok_free(t);
+}
+
+/* Normalizers that multiply the text fail with INVALID instead of
+ * exhausting memory (a fuzzing finding: 30 Replace steps doubling it). */
+static void test_blowup(void **state)
+{
+	(void)state;
+	char json[4096];
+	size_t k = (size_t)snprintf(json, sizeof json,
+	                            "{\"normalizer\": {\"type\": \"Sequence\", "
+	                            "\"normalizers\": [");
+	for (int i = 0; i < 30; i++)
+		k += (size_t)snprintf(
+		    json + k, sizeof json - k,
+		    "%s{\"type\": \"Replace\", \"pattern\": "
+		    "{\"String\": \"a\"}, \"content\": \"aa\"}",
+		    i ? ", " : "");
+	snprintf(json + k, sizeof json - k,
+	         "]}, \"model\": {\"type\": \"WordLevel\", \"vocab\": "
+	         "{\"a\": 0}}}");
+	tok_tokenizer *t = load(json);
+	uint32_t ids[4];
+	size_t n;
+	assert_int_equal(tok_encode(t, "aaaa", 4, SIZE_MAX, ids, 4, &n),
+	                 SEMLITE_INVALID);
+	assert_non_null(strstr(sl_errmsg(), "grows"));
+	assert_int_equal(tok_encode(t, "bbbb", 4, SIZE_MAX, ids, 4, &n), 0);
 	tok_free(t);
 }
 
@@ -342,6 +372,7 @@ int main(void)
 	    cmocka_unit_test(test_unigram),
 	    cmocka_unit_test(test_other_components),
 	    cmocka_unit_test(test_truncation),
+	    cmocka_unit_test(test_blowup),
 	    cmocka_unit_test(test_rejects),
 	    cmocka_unit_test(test_nomem),
 	    cmocka_unit_test(test_threads),

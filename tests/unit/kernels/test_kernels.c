@@ -301,6 +301,58 @@ static void test_f16_rounding(void **state)
 	assert_true(isnan(kern_f16_to_f32(kern_f32_to_f16(NAN))));
 }
 
+/*
+ * The one-to-many kernels against nine distinct vectors (two groups of
+ * four and a remainder), each at its own misalignment: small-integer
+ * floats (every partial sum exact, so results must be bit-identical to the
+ * scalar reference) and full-range int8, every dimension 1..MAXN.
+ */
+#define NMANY 9
+static void test_many(void **state)
+{
+	(void)state;
+	const kern_ops *vs[8];
+	int nv = simd_variants(vs);
+	vs[nv++] = &kern_scalar_ops;
+	size_t m = MAXN + SLACK;
+	float *fq = test_malloc((NMANY + 1) * m * sizeof(float));
+	int8_t *iq = test_malloc((NMANY + 1) * m);
+	sl_rng r;
+	sl_rng_seed(&r, SEED + 4);
+	for (size_t i = 0; i < (NMANY + 1) * m; i++) {
+		fq[i] = (float)((int)(sl_rng_next(&r) % 17) - 8);
+		iq[i] = (int8_t)sl_rng_next(&r);
+	}
+	const float *xf[NMANY];
+	const int8_t *xi[NMANY];
+	for (int j = 0; j < NMANY; j++) {
+		xf[j] = fq + (size_t)(j + 1) * m + (size_t)j % 4;
+		xi[j] = iq + (size_t)(j + 1) * m + (size_t)j % 7;
+	}
+	for (size_t n = 1; n <= MAXN; n++) {
+		for (int v = 0; v < nv; v++) {
+			float of[NMANY];
+			int32_t oi[NMANY];
+			vs[v]->dot_f32_many(fq + 1, xf, NMANY, n, of);
+			vs[v]->dot_i8_many(iq + 3, xi, NMANY, n, oi);
+			for (int j = 0; j < NMANY; j++) {
+				float rf =
+				    kern_scalar_ops.dot_f32(fq + 1, xf[j], n);
+				int32_t ri =
+				    kern_scalar_ops.dot_i8(iq + 3, xi[j], n);
+				if (of[j] != rf || oi[j] != ri)
+					fail_msg("%s n=%zu j=%d: f32 %g vs %g, "
+					         "i8 %d vs %d",
+					         vs[v]->name, n, j, of[j], rf,
+					         oi[j], ri);
+			}
+		}
+	}
+	vs[0]->dot_f32_many(fq, xf, 0, 16, NULL); /* m = 0 writes nothing */
+	test_free(fq);
+	test_free(iq);
+}
+
 static void test_dispatch(void **state)
 {
 	(void)state;
@@ -385,6 +437,7 @@ int main(void)
 	    cmocka_unit_test(test_f16_nonfinite),
 	    cmocka_unit_test(test_f16_all_halves),
 	    cmocka_unit_test(test_f16_rounding),
+	    cmocka_unit_test(test_many),
 	    cmocka_unit_test(test_dispatch),
 	    cmocka_unit_test(test_forced_variant),
 	    cmocka_unit_test(test_selfcheck),

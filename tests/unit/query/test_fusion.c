@@ -77,7 +77,7 @@ static void test_convex(void **state)
 	size_t lens[] = {3, 3};
 	float w[] = {0.7f, 0.3f};
 	filt_fuse_opts o = {FILT_FUSE_CONVEX, FILT_NORM_MINMAX, 60};
-	filt_hit out[2];
+	filt_hit out[4];
 	size_t n;
 	assert_int_equal(filt_fuse(lists, lens, w, 2, &o, 2, out, &n),
 	                 SEMLITE_OK);
@@ -96,13 +96,26 @@ static void test_convex(void **state)
 	                 SEMLITE_OK);
 	assert_int_equal(out[0].id, 1);
 	assert_float_equal(out[0].score, 4.0 / sqrt(32.0 / 3), 1e-5);
-	/* a list with identical scores contributes nothing, not NaN */
+	/* a list with identical scores (or one hit) marks presence: its
+	 * documents get the full weight, documents missing from it nothing */
 	filt_hit c[] = {{8, 1.0f}, {9, 1.0f}};
-	const filt_hit *l2[] = {c};
-	size_t n2[] = {2};
+	filt_hit d[] = {{7, 5.0f}, {8, 1.0f}};
+	const filt_hit *l2[] = {c, d};
+	size_t n2[] = {2, 2};
+	float w2[] = {0.5f, 0.5f};
 	o.norm = FILT_NORM_MINMAX;
-	assert_int_equal(filt_fuse(l2, n2, w, 1, &o, 2, out, &n), SEMLITE_OK);
-	assert_int_equal(n, 2);
+	assert_int_equal(filt_fuse(l2, n2, w2, 2, &o, 3, out, &n), SEMLITE_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(out[0].id, 7); /* 0 + .5 */
+	assert_float_equal(out[0].score, 0.5, 1e-6);
+	assert_int_equal(out[1].id, 8); /* .5 + 0 */
+	assert_int_equal(out[2].id, 9); /* .5 + 0 */
+	filt_hit one[] = {{3, 2.0f}};
+	const filt_hit *l3[] = {one};
+	size_t n3[] = {1};
+	assert_int_equal(filt_fuse(l3, n3, w2, 1, &o, 3, out, &n), SEMLITE_OK);
+	assert_int_equal(n, 1);
+	assert_float_equal(out[0].score, 0.5, 1e-6);
 	assert_false(isnan(out[0].score));
 }
 

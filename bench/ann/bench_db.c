@@ -1,0 +1,232 @@
+/*
+ * bench_db.c — semlite's index as a user gets it: a database file built
+ * through the public API (vectors put in transactions of 1000, the graph
+ * linked in the same transactions), then reopened: time from open to the
+ * first answered query, bytes on disk, recall@10 and queries/s of
+ * semlite_search_vector for ef 16..512 (the whole path: snapshot, graph,
+ * rescoring, result assembly), and two search threads against one.
+ *
+ *   bench_db BASE QUERY GT l2|cos DBFILE [M EFC SEED [PRECISION]]
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "semlite.h"
+
+#define K 10
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void *read_vecs(const char *path, uint32_t *n, uint32_t *dim)
+{
+	FILE *f = fopen(path, "rb");
+	int32_t d;
+	if (!f || fread(&d, 4, 1, f) != 1 || d <= 0) {
+		fprintf(stderr, "cannot read %s\n", path);
+		exit(1);
+	}
+	fseek(f, 0, SEEK_END);
+	size_t row = 4 + 4 * (size_t)d, cnt = (size_t)ftell(f) / row;
+	char *out = malloc(cnt * 4 * (size_t)d);
+	fseek(f, 0, SEEK_SET);
+	for (size_t i = 0; i < cnt; i++)
+		if (fread(&d, 4, 1, f) != 1 || fread(out + i * 4 * (size_t)d, 4,
+		                                     (size_t)d, f) != (size_t)d)
+			exit(1);
+	fclose(f);
+	*n = (uint32_t)cnt;
+	*dim = (uint32_t)d;
+	return out;
+}
+
+static void die(const char *what, int rc)
+{
+	fprintf(stderr, "%s: %s (%s)\n", what, semlite_errstr(rc),
+	        semlite_errmsg());
+	exit(1);
+}
+
+static double build(const char *db_path, const float *x, uint32_t n,
+                    uint32_t dim, const semlite_collection_opts *o)
+{
+	semlite_db *db;
+	semlite_collection *c;
+	char lock[4200], id[32];
+	snprintf(lock, sizeof lock, "%s-lock", db_path);
+	unlink(db_path);
+	unlink(lock);
+	double t0 = now();
+	int rc = semlite_open(db_path, SEMLITE_OPEN_CREATE, &db);
+	if (!rc)
+		rc = semlite_collection_create(db, "v", o);
+	if (!rc)
+		rc = semlite_collection_open(db, "v", &c);
+	if (rc)
+		die("create", rc);
+	for (uint32_t b = 0; b < n; b += 1000) {
+		semlite_txn *t;
+		if ((rc = semlite_txn_begin(db, &t)))
+			die("txn", rc);
+		for (uint32_t i = b; i < n && i < b + 1000; i++) {
+			snprintf(id, sizeof id, "%u", i);
+			rc = semlite_vector_put(c, t, id, x + (size_t)i * dim,
+			                        dim, NULL, 0, NULL);
+			if (rc)
+				die("put", rc);
+		}
+		if ((rc = semlite_txn_commit(t)))
+			die("commit", rc);
+	}
+	double s = now() - t0;
+	semlite_collection_close(c);
+	semlite_close(db);
+	return s;
+}
+
+typedef struct job {
+	semlite_collection *c;
+	const float *q;
+	const int32_t *gt;
+	uint32_t nq, dim, gtk, ef, reps;
+	double recall;
+} job;
+
+static void *search_all(void *arg)
+{
+	job *j = arg;
+	semlite_search_opts o;
+	semlite_search_opts_init(&o);
+	o.k = K;
+	o.ef = j->ef;
+	uint32_t hits = 0;
+	for (uint32_t rep = 0; rep < j->reps; rep++)
+		for (uint32_t i = 0; i < j->nq; i++) {
+			semlite_results *r;
+			int rc = semlite_search_vector(
+			    j->c, j->q + (size_t)i * j->dim, j->dim, &o, &r);
+			if (rc)
+				die("search", rc);
+			for (size_t a = 0; rep == 0 && a < r->count; a++) {
+				long id = strtol(r->items[a].id, NULL, 10);
+				for (uint32_t b = 0; b < K; b++)
+					hits +=
+					    id == j->gt[(size_t)i * j->gtk + b];
+			}
+			semlite_results_free(r);
+		}
+	j->recall = (double)hits / ((double)j->nq * K);
+	return NULL;
+}
+
+static double qps_of(job *j)
+{
+	j->reps = 1;
+	double t = now();
+	search_all(j);
+	t = now() - t;
+	j->reps = t < 1.0 ? (uint32_t)(1.0 / (t + 1e-9)) + 1 : 1;
+	double r = j->recall;
+	t = now();
+	search_all(j);
+	j->recall = r;
+	return (double)j->nq * j->reps / (now() - t);
+}
+
+static void two_threads(job base)
+{
+	job one = base, two[2] = {base, base};
+	one.reps = two[0].reps = two[1].reps = 3;
+	double t = now();
+	search_all(&one);
+	double q1 = (double)base.nq * 3 / (now() - t);
+	pthread_t th[2];
+	t = now();
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, search_all, &two[i]);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	double q2 = (double)base.nq * 6 / (now() - t);
+	printf("semlite-db threads ef=%u qps_1=%.0f qps_2=%.0f speedup=%.2f\n",
+	       base.ef, q1, q2, q2 / q1);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 6) {
+		fprintf(stderr, "usage: bench_db BASE QUERY GT l2|cos DBFILE "
+		                "[M EFC SEED [int8|f16|f32]]\n");
+		return 2;
+	}
+	uint32_t n, dim, nq, qd, ngt, gtk;
+	float *x = read_vecs(argv[1], &n, &dim);
+	float *q = read_vecs(argv[2], &nq, &qd);
+	int32_t *gt = read_vecs(argv[3], &ngt, &gtk);
+	semlite_collection_opts o;
+	semlite_collection_opts_init(&o);
+	o.use_default_model = 0;
+	o.dim = dim;
+	o.metric =
+	    strcmp(argv[4], "l2") ? SEMLITE_METRIC_COSINE : SEMLITE_METRIC_L2;
+	if (argc > 6)
+		o.hnsw_m = (uint32_t)atol(argv[6]);
+	if (argc > 7)
+		o.hnsw_ef_construction = (uint32_t)atol(argv[7]);
+	if (argc > 8)
+		o.seed = strtoull(argv[8], NULL, 10);
+	if (argc > 9)
+		o.precision = !strcmp(argv[9], "int8")  ? SEMLITE_PRECISION_INT8
+		              : !strcmp(argv[9], "f32") ? SEMLITE_PRECISION_F32
+		                                        : SEMLITE_PRECISION_F16;
+	if (qd != dim || ngt != nq)
+		return 2;
+	/* SEMLITE_BENCH_REUSE=1 searches an existing file (profiling) */
+	double bs =
+	    getenv("SEMLITE_BENCH_REUSE") ? 0.0 : build(argv[5], x, n, dim, &o);
+	struct stat st;
+	stat(argv[5], &st);
+	printf("semlite-db kernels=%s n=%u dim=%u M=%u efc=%u seed=%llu "
+	       "precision=%d build_s=%.2f disk_bytes=%lld\n",
+	       semlite_kernels_name(), n, dim, o.hnsw_m, o.hnsw_ef_construction,
+	       (unsigned long long)o.seed, (int)o.precision, bs,
+	       (long long)st.st_size);
+	semlite_db *db;
+	semlite_collection *c;
+	semlite_results *r;
+	double t0 = now();
+	int rc = semlite_open(argv[5], SEMLITE_OPEN_READONLY, &db);
+	if (!rc)
+		rc = semlite_collection_open(db, "v", &c);
+	if (!rc)
+		rc = semlite_search_vector(c, q, dim, NULL, &r);
+	if (rc)
+		die("reopen", rc);
+	printf("semlite-db open_to_first_answer_ms=%.2f\n",
+	       (now() - t0) * 1000);
+	semlite_results_free(r);
+	const uint32_t efs[] = {16, 32, 64, 128, 256, 512};
+	for (int e = 0; e < 6; e++) {
+		job j = {c, q, gt, nq, dim, gtk, efs[e], 1, 0};
+		double qps = qps_of(&j);
+		printf("semlite-db ef=%u recall@10=%.4f qps=%.0f\n", efs[e],
+		       j.recall, qps);
+	}
+	job j = {c, q, gt, nq, dim, gtk, 64, 3, 0};
+	two_threads(j);
+	semlite_collection_close(c);
+	semlite_close(db);
+	free(x);
+	free(q);
+	free(gt);
+	return 0;
+}
