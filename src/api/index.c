@@ -26,8 +26,8 @@
  * pointer into the map valid. */
 typedef struct api_tls {
 	hnsw_scratch *sc;
-	const uint8_t **cc;
-	uint32_t cap, coll;
+	hnsw_lmdb_cache cc;
+	uint32_t coll;
 	uint64_t serial;
 	size_t txnid;
 	void *map;
@@ -41,7 +41,10 @@ static void tls_free(void *p)
 {
 	api_tls *t = p;
 	hnsw_scratch_free(t->sc);
-	sl_free(t->cc);
+	sl_free(t->cc.code);
+	sl_free(t->cc.l0);
+	sl_free(t->cc.l0n);
+	sl_free(t->cc.exact);
 	sl_free(t);
 }
 
@@ -80,6 +83,30 @@ static int scratch_get(hnsw_scratch **out)
 	return rc;
 }
 
+/* Grows the cache arrays to cap entries (new entries "not looked up"). */
+static int cache_grow(hnsw_lmdb_cache *c, uint32_t cap)
+{
+	const uint8_t **code = sl_realloc(c->code, cap * sizeof *code);
+	if (code)
+		c->code = code;
+	const uint8_t **l0 = sl_realloc(c->l0, cap * sizeof *l0);
+	if (l0)
+		c->l0 = l0;
+	uint32_t *l0n = sl_realloc(c->l0n, cap * sizeof *l0n);
+	if (l0n)
+		c->l0n = l0n;
+	const uint8_t **ex = sl_realloc(c->exact, cap * sizeof *ex);
+	if (ex)
+		c->exact = ex;
+	if (!code || !l0 || !l0n || !ex)
+		return SEMLITE_NOMEM;
+	memset(c->code + c->cap, 0, (size_t)(cap - c->cap) * sizeof *code);
+	memset(c->exact + c->cap, 0, (size_t)(cap - c->cap) * sizeof *ex);
+	memset(c->l0n + c->cap, 0, (size_t)(cap - c->cap) * sizeof *l0n);
+	c->cap = cap;
+	return SEMLITE_OK;
+}
+
 /* The thread's code-pointer cache for this snapshot, cleared when the
  * database, collection, committed transaction or map address changed.
  * Without memory for it the search simply runs uncached. */
@@ -92,23 +119,19 @@ static void cache_attach(api_tls *t, const store_txn *st, uint64_t serial,
 		return;
 	bool same = t->serial == serial && t->coll == s->coll &&
 	            t->txnid == txnid && t->map == info.me_mapaddr;
-	if (!same && t->cc)
-		memset(t->cc, 0, (size_t)t->cap * sizeof *t->cc);
-	if (s->limit > t->cap) {
-		const uint8_t **cc =
-		    sl_realloc(t->cc, (size_t)s->limit * sizeof *cc);
-		if (!cc)
-			return;
-		memset(cc + t->cap, 0,
-		       (size_t)(s->limit - t->cap) * sizeof *cc);
-		t->cc = cc;
-		t->cap = s->limit;
+	hnsw_lmdb_cache *c = &t->cc;
+	if (!same && c->cap) {
+		memset(c->code, 0, (size_t)c->cap * sizeof *c->code);
+		memset(c->l0n, 0, (size_t)c->cap * sizeof *c->l0n);
+		memset(c->exact, 0, (size_t)c->cap * sizeof *c->exact);
 	}
+	if (s->limit > c->cap && cache_grow(c, s->limit))
+		return;
 	t->serial = serial;
 	t->coll = s->coll;
 	t->txnid = txnid;
 	t->map = info.me_mapaddr;
-	hnsw_lmdb_set_cache(s, t->cc, t->cap);
+	hnsw_lmdb_set_cache(s, c);
 }
 
 /* The graph of a write transaction's collection. */

@@ -69,10 +69,9 @@ void hnsw_lmdb_close(hnsw_lmdb *s)
 	memset(s, 0, sizeof(*s));
 }
 
-void hnsw_lmdb_set_cache(hnsw_lmdb *s, const uint8_t **cc, uint32_t cap)
+void hnsw_lmdb_set_cache(hnsw_lmdb *s, hnsw_lmdb_cache *cache)
 {
-	s->cc = cc;
-	s->cc_cap = cc ? cap : 0;
+	s->cache = cache;
 }
 
 void hnsw_lmdb_params(const store_coll_rec *r, hnsw_params *p)
@@ -110,9 +109,16 @@ static int lm_get_links(void *ctx, uint32_t id, int level, const uint8_t **ids,
                         uint32_t *n)
 {
 	hnsw_lmdb *s = ctx;
+	hnsw_lmdb_cache *cc = s->cache;
+	bool cached = level == 0 && cc && id < cc->cap;
 	MDB_val v;
 	*n = 0;
 	*ids = NULL;
+	if (cached && cc->l0n[id]) {
+		*ids = cc->l0[id];
+		*n = cc->l0n[id] - 1;
+		return SEMLITE_OK;
+	}
 	if (level < 0 || level > HNSW_MAX_LEVEL)
 		return SEMLITE_OK;
 	int rc = links_get(s, id, level, &v);
@@ -123,6 +129,10 @@ static int lm_get_links(void *ctx, uint32_t id, int level, const uint8_t **ids,
 		return bad_links(id, level);
 	*ids = (const uint8_t *)v.mv_data + hdr;
 	*n = (uint32_t)((v.mv_size - hdr) / 4);
+	if (cached) {
+		cc->l0[id] = *ids;
+		cc->l0n[id] = *n + 1;
+	}
 	return SEMLITE_OK;
 }
 
@@ -263,13 +273,15 @@ static int lm_get_codes(void *ctx, const uint32_t *ids, uint32_t n,
 	hnsw_lmdb *s = ctx;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t id = ids[i];
-		const uint8_t *p = id < s->cc_cap ? s->cc[id] : NULL;
+		hnsw_lmdb_cache *cc = s->cache;
+		bool cached = cc && id < cc->cap;
+		const uint8_t *p = cached ? cc->code[id] : NULL;
 		if (!p) {
 			int rc = code_lookup(s, id, &p);
 			if (rc)
 				return rc;
-			if (id < s->cc_cap)
-				s->cc[id] = p;
+			if (cached)
+				cc->code[id] = p;
 		}
 		if (!p) {
 			out[i] = (hnsw_code){NULL, 0, 0};
@@ -345,22 +357,32 @@ static int lm_exact_dot(void *ctx, uint32_t id, const float *q, float *dot,
 	hnsw_lmdb *s = ctx;
 	if (s->precision != STORE_PREC_F16)
 		return exact_dot_f32(s, id, q, dot, sqnorm);
-	uint8_t k8[8];
-	MDB_val val;
+	hnsw_lmdb_cache *cc = s->cache;
+	bool cached = cc && id < cc->cap;
+	const void *p = cached ? cc->exact[id] : NULL;
 	hnsw_code c;
-	store_key_id(k8, s->coll, id);
-	int rc = store_get(s->t, STORE_DB_EXACT, k8, 8, &val);
-	if (rc == SEMLITE_NOTFOUND)
-		return sl_err(SEMLITE_CORRUPT, "exact: node %u has no vector",
-		              id);
-	if (!rc && val.mv_size != 2 * (size_t)s->dim)
-		rc = sl_err(SEMLITE_CORRUPT, "exact: record %u has %zu bytes",
-		            id, val.mv_size);
+	int rc = SEMLITE_OK;
+	if (!p) {
+		uint8_t k8[8];
+		MDB_val val;
+		store_key_id(k8, s->coll, id);
+		rc = store_get(s->t, STORE_DB_EXACT, k8, 8, &val);
+		if (rc == SEMLITE_NOTFOUND)
+			return sl_err(SEMLITE_CORRUPT,
+			              "exact: node %u has no vector", id);
+		if (!rc && val.mv_size != 2 * (size_t)s->dim)
+			rc = sl_err(SEMLITE_CORRUPT,
+			            "exact: record %u has %zu bytes", id,
+			            val.mv_size);
+		p = val.mv_data;
+		if (!rc && cached)
+			cc->exact[id] = p;
+	}
 	if (!rc)
 		rc = lm_get_codes(s, &id, 1, &c);
 	if (rc)
 		return rc;
-	*dot = kern_get()->dot_f16_f32(val.mv_data, q, s->dim);
+	*dot = kern_get()->dot_f16_f32(p, q, s->dim);
 	*sqnorm = c.sqnorm;
 	return SEMLITE_OK;
 }

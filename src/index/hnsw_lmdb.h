@@ -14,6 +14,15 @@
 #include "index/hnsw.h"
 #include "storage/store.h"
 
+/* Where records of one snapshot live in the map (hnsw_lmdb_set_cache). */
+typedef struct hnsw_lmdb_cache {
+	const uint8_t **code;  /* code record of id; NULL = not looked up */
+	const uint8_t **l0;    /* level-0 neighbour ids of id */
+	uint32_t *l0n;         /* their count + 1; 0 = not looked up */
+	const uint8_t **exact; /* f16 exact record of id; NULL = not yet */
+	uint32_t cap;          /* entries of each array */
+} hnsw_lmdb_cache;
+
 typedef struct hnsw_lmdb {
 	const store_txn *t;
 	uint32_t coll, dim, limit;
@@ -23,10 +32,7 @@ typedef struct hnsw_lmdb {
 	uint32_t *buf; /* level-0 record being written */
 	float *vbuf;   /* one decoded exact vector */
 	uint32_t buf_cap;
-	/* optional, read transactions only: code record of id (NULL =
-	 * not looked up yet), cc_cap entries; see hnsw_lmdb_set_cache */
-	const uint8_t **cc;
-	uint32_t cc_cap;
+	hnsw_lmdb_cache *cache; /* optional, read transactions only */
 } hnsw_lmdb;
 
 extern const hnsw_store_ops hnsw_lmdb_ops;
@@ -40,16 +46,16 @@ int hnsw_lmdb_open(hnsw_lmdb *s, const store_txn *t, uint32_t coll,
 void hnsw_lmdb_close(hnsw_lmdb *s);
 
 /*
- * Lets a read-only store remember where each code record lives in the map
- * (cc[id], cap entries, owned by the caller). The pointers stay valid for
- * as long as the snapshot is the same: the caller keys the array by
- * database, collection and LMDB transaction id (no commit in between means
- * no page was freed or reused) and clears it when the key changes. A
- * search then pays LMDB's B-tree lookup once per node per snapshot
+ * Lets a read-only store remember where each code record and level-0
+ * list lives in the map (arrays owned by the caller, zeroed when new). The
+ * pointers stay valid for as long as the snapshot is the same: the caller keys
+ * the array by database, collection and LMDB transaction id (no commit in
+ * between means no page was freed or reused) and clears it when the key
+ * changes. A search then pays LMDB's B-tree lookup once per node per snapshot
  * instead of once per distance. Never for write transactions: their
  * pages move as they are written.
  */
-void hnsw_lmdb_set_cache(hnsw_lmdb *s, const uint8_t **cc, uint32_t cap);
+void hnsw_lmdb_set_cache(hnsw_lmdb *s, hnsw_lmdb_cache *cache);
 
 /* Index settings of a collection record as hnsw_params. */
 void hnsw_lmdb_params(const store_coll_rec *r, hnsw_params *p);
