@@ -204,7 +204,8 @@ SEMLITE_API size_t semlite_encoder_vocab_size(const semlite_encoder *enc);
  * @param len   its length in bytes.
  * @param out   caller buffer for the vector.
  * @param cap   capacity of out in floats; must be >= semlite_encoder_dim().
- * @return SEMLITE_OK; SEMLITE_INVALID (NULL argument, or cap too small);
+ * @return SEMLITE_OK; SEMLITE_INVALID (NULL argument, cap too small, or a
+ *         tokenizer.json whose normalizers grow the text over 64 times);
  *         SEMLITE_MISUSE (tokenizer-only encoder); SEMLITE_NOMEM.
  *         Thread-safe.
  */
@@ -233,8 +234,8 @@ SEMLITE_API int semlite_encode_batch(const semlite_encoder *enc,
  * max_length 512); a larger cap sees more of a long text.
  * @param ids  caller buffer of cap ids (may be NULL when cap is 0).
  * @param n    receives the number of ids written.
- * @return SEMLITE_OK; SEMLITE_INVALID (NULL argument); SEMLITE_NOMEM.
- *         Thread-safe.
+ * @return SEMLITE_OK; SEMLITE_INVALID (NULL argument, or normalizers that
+ *         grow the text over 64 times); SEMLITE_NOMEM. Thread-safe.
  */
 SEMLITE_API int semlite_tokenize(const semlite_encoder *enc, const char *text,
 				 size_t len, uint32_t *ids, size_t cap,
