@@ -134,6 +134,9 @@ int tok_encode_upto(const tok_tokenizer *t, const char *text, size_t len,
 	             .first_segment = true};
 	tok_cps txt = {0};
 	int rc = tok_utf8_decode((const uint8_t *)text, len, max_chars, &txt);
+	r.limit = txt.n < (SIZE_MAX - TOK_SLACK) / TOK_GROWTH
+	              ? txt.n * TOK_GROWTH + TOK_SLACK
+	              : SIZE_MAX;
 	if (!rc) {
 		if (t->any_raw_added)
 			rc = split_added(&r, txt.v, txt.n, false, segment);

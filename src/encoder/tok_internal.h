@@ -14,6 +14,10 @@
 #include "encoder/tokenizer.h"
 
 #define TOK_NO_ID UINT32_MAX
+/* Normalized text may be at most TOK_GROWTH x its input + TOK_SLACK code
+ * points (NFKD expands a character to at most 18). */
+#define TOK_GROWTH 64
+#define TOK_SLACK  4096
 
 /* ---- a growable code-point buffer and spans into it ---------------- */
 
@@ -117,7 +121,8 @@ typedef struct tok_run {
 	const tok_tokenizer *t;
 	uint32_t *ids;
 	size_t cap, n;
-	size_t raw; /* ids produced before dropping unknowns */
+	size_t raw;   /* ids produced before dropping unknowns */
+	size_t limit; /* most code points normalization may produce */
 	bool full;
 	int stage;
 	bool first_segment;

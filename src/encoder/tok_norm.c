@@ -21,6 +21,20 @@
 
 #include "common/common.h"
 
+/* Reserves room for `extra` more code points in out, refusing to grow
+ * past the run's limit: a tokenizer.json whose normalizers multiply the
+ * text (e.g. a chain of Replace steps, each doubling it) must fail, not
+ * exhaust memory (found by fuzzing). */
+static int grow(tok_run *r, tok_cps *out, size_t extra)
+{
+	if (extra > r->limit || out->n > r->limit - extra)
+		return sl_err(SEMLITE_INVALID,
+		              "%s: normalized text grows over %d times its "
+		              "input; refusing",
+		              r->t->name, TOK_GROWTH);
+	return tok_cps_reserve(out, extra);
+}
+
 static bool all_ascii(const tok_cps *b)
 {
 	uint32_t acc = 0;
@@ -29,9 +43,10 @@ static bool all_ascii(const tok_cps *b)
 	return acc < 0x80;
 }
 
-static int bert_ascii(const tok_norm *s, const tok_cps *in, tok_cps *out)
+static int bert_ascii(tok_run *r, const tok_norm *s, const tok_cps *in,
+                      tok_cps *out)
 {
-	int rc = tok_cps_reserve(out, in->n);
+	int rc = grow(r, out, in->n);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < in->n; i++) {
@@ -56,9 +71,10 @@ static int bert_ascii(const tok_norm *s, const tok_cps *in, tok_cps *out)
 }
 
 /* clean_text and handle_chinese_chars, in -> out. */
-static int bert_clean(const tok_norm *s, const tok_cps *in, tok_cps *out)
+static int bert_clean(tok_run *r, const tok_norm *s, const tok_cps *in,
+                      tok_cps *out)
 {
-	int rc = tok_cps_reserve(out, in->n * 3);
+	int rc = grow(r, out, in->n * 3);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < in->n; i++) {
@@ -80,19 +96,20 @@ static int bert_clean(const tok_norm *s, const tok_cps *in, tok_cps *out)
 	return SEMLITE_OK;
 }
 
-static int decompose(const tok_cps *in, tok_cps *out, bool compat)
+static int decompose(tok_run *r, const tok_cps *in, tok_cps *out, bool compat)
 {
-	int rc = tok_cps_reserve(out, in->n);
+	int rc = grow(r, out, in->n);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < in->n; i++) {
 		uint32_t c = in->v[i];
 		if (c < 0xC0) {
-			rc = tok_cps_reserve(out, 1);
+			rc = grow(r, out, 1);
 			if (rc)
 				return rc;
 			out->v[out->n++] = c;
-		} else if ((rc = tok_decompose_push(out, c, compat))) {
+		} else if ((rc = grow(r, out, 18)) ||
+		           (rc = tok_decompose_push(out, c, compat))) {
 			return rc;
 		}
 	}
@@ -101,10 +118,10 @@ static int decompose(const tok_cps *in, tok_cps *out, bool compat)
 }
 
 /* Drops marks (Mn only when mn_only) and/or lowercases, in -> out. */
-static int filter_lower(const tok_cps *in, tok_cps *out, bool strip,
+static int filter_lower(tok_run *r, const tok_cps *in, tok_cps *out, bool strip,
                         bool mn_only, bool lower)
 {
-	int rc = tok_cps_reserve(out, in->n * 2);
+	int rc = grow(r, out, in->n * 2);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < in->n; i++) {
@@ -119,10 +136,11 @@ static int filter_lower(const tok_cps *in, tok_cps *out, bool strip,
 	return SEMLITE_OK;
 }
 
-static int replace_str(const tok_norm *s, const tok_cps *in, tok_cps *out)
+static int replace_str(tok_run *r, const tok_norm *s, const tok_cps *in,
+                       tok_cps *out)
 {
 	for (size_t i = 0; i < in->n;) {
-		int rc = tok_cps_reserve(out, s->nrep + 1);
+		int rc = grow(r, out, s->nrep + 1);
 		if (rc)
 			return rc;
 		bool hit = false;
@@ -166,10 +184,11 @@ static int strip(const tok_norm *s, const tok_cps *in, tok_cps *out)
 	return SEMLITE_OK;
 }
 
-static int prepend(const tok_norm *s, const tok_cps *in, tok_cps *out)
+static int prepend(tok_run *r, const tok_norm *s, const tok_cps *in,
+                   tok_cps *out)
 {
 	size_t k = in->n ? s->nrep : 0;
-	int rc = tok_cps_reserve(out, in->n + k);
+	int rc = grow(r, out, in->n + k);
 	if (rc)
 		return rc;
 	memcpy(out->v, s->rep, k * 4);
@@ -194,23 +213,23 @@ static int bert(tok_run *r, const tok_norm *s, tok_cps *in, tok_cps **res)
 	out->n = 0;
 	if (all_ascii(in)) {
 		*res = out;
-		return bert_ascii(s, in, out);
+		return bert_ascii(r, s, in, out);
 	}
-	int rc = bert_clean(s, in, out);
+	int rc = bert_clean(r, s, in, out);
 	if (rc)
 		return rc;
 	tok_cps *cur = out;
 	if (s->strip_accents) {
 		tok_cps *d = other(r, cur, NULL);
 		d->n = 0;
-		if ((rc = decompose(cur, d, false)))
+		if ((rc = decompose(r, cur, d, false)))
 			return rc;
 		cur = d;
 	}
 	if (s->strip_accents || s->lower) {
 		tok_cps *f = other(r, cur, NULL);
 		f->n = 0;
-		if ((rc = filter_lower(cur, f, s->strip_accents, true,
+		if ((rc = filter_lower(r, cur, f, s->strip_accents, true,
 		                       s->lower)))
 			return rc;
 		cur = f;
@@ -228,25 +247,25 @@ static int step(tok_run *r, const tok_norm *s, tok_cps *in, tok_cps **res)
 	*res = out;
 	switch (s->type) {
 	case NORM_LOWER:
-		return filter_lower(in, out, false, false, true);
+		return filter_lower(r, in, out, false, false, true);
 	case NORM_STRIP_ACCENTS:
-		return filter_lower(in, out, true, false, false);
+		return filter_lower(r, in, out, true, false, false);
 	case NORM_NFD:
 	case NORM_NFKD:
-		return decompose(in, out, s->type == NORM_NFKD);
+		return decompose(r, in, out, s->type == NORM_NFKD);
 	case NORM_NFC:
 	case NORM_NFKC: {
-		int rc = decompose(in, out, s->type == NORM_NFKC);
+		int rc = decompose(r, in, out, s->type == NORM_NFKC);
 		if (!rc)
 			out->n = tok_compose(out->v, out->n);
 		return rc;
 	}
 	case NORM_REPLACE:
-		return replace_str(s, in, out);
+		return replace_str(r, s, in, out);
 	case NORM_STRIP:
 		return strip(s, in, out);
 	case NORM_PREPEND:
-		return prepend(s, in, out);
+		return prepend(r, s, in, out);
 	default:
 		return sl_err(SEMLITE_INTERNAL, "unknown normalizer step");
 	}

@@ -112,7 +112,15 @@
  *           readers always subtract the tombstones.
  *
  * links     reserved for the HNSW index (src/index).
- * postings  reserved for keyword search (BM25).
+ * postings  keyword search (BM25), maintained by src/api/keyword.c in the
+ *           same write transaction as the documents.
+ *           key COLL + term bytes (a folded, stemmed word, 1..64 bytes):
+ *           value: the term's postings record (filter/postings.h: u8
+ *           version, df, CRoaring ids, varint tf + document length per
+ *           id, CRC-32C). Holds only live ids: retired documents are
+ *           removed from their terms.
+ *           key COLL alone: BM25 statistics (filt_stats_encode: u32
+ *           version, u64 documents with text, u64 total terms, CRC-32C).
  *
  * Vectors. For the cosine metric vectors are L2-normalized before they are
  * stored, so cosine similarity is a dot product at search time.

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/common.h"
 #include "encoder/tokenizer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -27,9 +28,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t ids[64];
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
 		size_t n;
-		if (tok_encode(t, texts[i], strlen(texts[i]), 3072, ids, 64,
-		               &n) ||
-		    n > 64)
+		int rc = tok_encode(t, texts[i], strlen(texts[i]), 3072, ids,
+		                    64, &n);
+		if (rc == SEMLITE_INVALID) /* normalizers blow the text up */
+			continue;
+		if (rc || n > 64)
 			abort();
 		for (size_t k = 0; k < n; k++) {
 			size_t len;

@@ -227,6 +227,34 @@ static void test_truncation(void **state)
 	tok_free(t);
 }
 
+/* Normalizers that multiply the text fail with INVALID instead of
+ * exhausting memory (a fuzzing finding: 30 Replace steps doubling it). */
+static void test_blowup(void **state)
+{
+	(void)state;
+	char json[4096];
+	size_t k = (size_t)snprintf(json, sizeof json,
+	                            "{\"normalizer\": {\"type\": \"Sequence\", "
+	                            "\"normalizers\": [");
+	for (int i = 0; i < 30; i++)
+		k += (size_t)snprintf(
+		    json + k, sizeof json - k,
+		    "%s{\"type\": \"Replace\", \"pattern\": "
+		    "{\"String\": \"a\"}, \"content\": \"aa\"}",
+		    i ? ", " : "");
+	snprintf(json + k, sizeof json - k,
+	         "]}, \"model\": {\"type\": \"WordLevel\", \"vocab\": "
+	         "{\"a\": 0}}}");
+	tok_tokenizer *t = load(json);
+	uint32_t ids[4];
+	size_t n;
+	assert_int_equal(tok_encode(t, "aaaa", 4, SIZE_MAX, ids, 4, &n),
+	                 SEMLITE_INVALID);
+	assert_non_null(strstr(sl_errmsg(), "grows"));
+	assert_int_equal(tok_encode(t, "bbbb", 4, SIZE_MAX, ids, 4, &n), 0);
+	tok_free(t);
+}
+
 static void test_rejects(void **state)
 {
 	(void)state;
@@ -344,6 +372,7 @@ int main(void)
 	    cmocka_unit_test(test_unigram),
 	    cmocka_unit_test(test_other_components),
 	    cmocka_unit_test(test_truncation),
+	    cmocka_unit_test(test_blowup),
 	    cmocka_unit_test(test_rejects),
 	    cmocka_unit_test(test_nomem),
 	    cmocka_unit_test(test_threads),
