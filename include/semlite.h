@@ -254,7 +254,124 @@ SEMLITE_API int semlite_encoder_token(const semlite_encoder *enc, uint32_t id,
  * Training
  * ====================================================================== */
 
-/* (declared by the trainer) */
+/**
+ * Opens the built-in default encoder, semlite-base: a static encoder
+ * (dim and vocabulary in its config) trained by semlite_train() on
+ * public-domain books (Project Gutenberg) and WordNet glosses, linked into
+ * the library, so it needs no file on disk. Databases created without a
+ * model use the same model.
+ * @param out  receives the encoder, or NULL on failure; free it with
+ *             semlite_encoder_free().
+ * @return SEMLITE_OK; SEMLITE_INVALID (out is NULL); SEMLITE_NOMEM.
+ * @note Thread-safe. The encoder may be shared by threads like any other.
+ */
+SEMLITE_API int semlite_encoder_open_default(semlite_encoder **out);
+
+/**
+ * Element type of a trained model's embedding table (model.safetensors).
+ */
+typedef enum semlite_dtype {
+	SEMLITE_DTYPE_F32 = 0, /**< 4 bytes per value */
+	SEMLITE_DTYPE_F16 = 1, /**< 2 bytes per value (IEEE half) */
+	SEMLITE_DTYPE_I8 = 2   /**< 1 byte per value, one global scale */
+} semlite_dtype;
+
+/**
+ * Progress report of semlite_train(), called from the training thread
+ * (never concurrently with itself).
+ * @param ctx    the opts' progress_ctx.
+ * @param stage  "reading", "vocabulary", "tokens", "vectors", "finishing".
+ * @param done   fraction of the stage done, in [0, 1].
+ * @param rate   tokens per second in the "vectors" stage (else 0).
+ * @param loss   recent mean skip-gram loss per pair (else 0).
+ * @param eta_s  estimated seconds left in the stage (0 when unknown).
+ */
+typedef void (*semlite_train_progress_fn)(void *ctx, const char *stage,
+					  double done, double rate,
+					  double loss, double eta_s);
+
+/**
+ * Options of semlite_train(). Initialise with semlite_train_opts_init();
+ * a zero field takes the default named beside it.
+ */
+typedef struct semlite_train_opts {
+	const char *const *corpus; /**< corpus file paths (borrowed) */
+	size_t n_corpus;	   /**< number of corpus paths (>= 1) */
+	const char *out_dir;	   /**< output directory, created if absent */
+	const char *tokenizer; /**< existing WordPiece tokenizer.json, or NULL
+				    to learn a vocabulary */
+	size_t vocab_size;     /**< pieces to learn (32768) */
+	size_t dim;	       /**< output dimension (256): PCA of the learned
+				    vectors to min(dim, train_dim); columns
+				    beyond train_dim carry only the random
+				    part (see mix) */
+	size_t train_dim;      /**< skip-gram dimension (= dim) */
+	unsigned epochs;       /**< passes over the corpus (5) */
+	unsigned threads;      /**< training threads (1); > 1 is faster but
+				    not byte-reproducible */
+	uint64_t seed;	       /**< random seed (any value; 0 is valid) */
+	unsigned window;       /**< skip-gram window (5) */
+	unsigned negative;     /**< negative samples per pair (5) */
+	double sample;	       /**< subsampling threshold (1e-4) */
+	double lr;	       /**< starting learning rate (0.025) */
+	double sif_a;	       /**< SIF weight a/(a+p(w)); (1e-3); < 0: off */
+	unsigned n_common;     /**< common components removed (1) */
+	int keep_common;       /**< nonzero: remove none (n_common ignored) */
+	double word_frac;      /**< share of learned pieces that are whole
+				    words (0.85) */
+	double mix;	       /**< share of the learned vector in each row,
+				    the rest a random per-token vector that
+				    keeps exact-word identity (0.4); >= 1:
+				    learned vectors only */
+	double mix_k;	       /**< the learned share of a token seen c
+				    times is mix * c / (c + mix_k) (100);
+				    < 0: mix for every token */
+	int unit_rows;	       /**< nonzero: L2-normalize vectors before
+				    PCA and weighting */
+	int add_context;       /**< nonzero: rows = input + output vectors */
+	size_t max_words;      /**< stop reading after this many words
+				    (0 = all); for quick experiments */
+	semlite_dtype dtype;   /**< table type (SEMLITE_DTYPE_F32) */
+	semlite_train_progress_fn progress; /**< or NULL */
+	void *progress_ctx;		    /**< passed to progress */
+} semlite_train_opts;
+
+/**
+ * Fills opts with the defaults (all fields zero, then defaults applied by
+ * semlite_train()).
+ * @param opts  the options to reset; NULL is a no-op.
+ */
+SEMLITE_API void semlite_train_opts_init(semlite_train_opts *opts);
+
+/**
+ * Trains a static encoder from text corpora and writes it to opts->out_dir
+ * in the Hugging Face Model2Vec layout (config.json, tokenizer.json,
+ * model.safetensors), loadable by semlite and by the Python model2vec
+ * package.
+ *
+ * Corpus files are plain text (one paragraph per line) or JSON Lines with
+ * a string "text" field (name ending in .jsonl or .ndjson); either may be
+ * zstd-compressed (name ending in .zst). Steps: WordPiece vocabulary
+ * (BERT normalization; or opts->tokenizer), skip-gram vectors over token
+ * ids, PCA to opts->dim, SIF frequency weighting and common-component
+ * removal baked into the rows.
+ *
+ * With threads == 1 and the same seed, inputs and options, the output
+ * files are byte-identical from run to run.
+ *
+ * @param opts  the options (borrowed).
+ * @return SEMLITE_OK;
+ *         SEMLITE_INVALID for bad options or malformed corpus content
+ *         (semlite_errmsg() names the file and line);
+ *         SEMLITE_NOTFOUND / SEMLITE_IOERR for unreadable corpus files or
+ *         an unwritable output directory;
+ *         SEMLITE_CORRUPT for a damaged .zst stream;
+ *         SEMLITE_UNSUPPORTED for a --tokenizer that is not WordPiece;
+ *         SEMLITE_NOMEM when memory runs out.
+ * @note Thread-safe: separate calls share nothing. One call may use
+ *       opts->threads threads internally.
+ */
+SEMLITE_API int semlite_train(const semlite_train_opts *opts);
 
 /* ======================================================================
  * Databases and collections

@@ -13,6 +13,9 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "api/api.h"
+#ifdef SEMLITE_HAVE_ENCODER
+#include "encoder/default_model.h"
+#endif
 
 #include <math.h>
 #include <string.h>
@@ -220,10 +223,20 @@ int api_coll_model(semlite_collection *c, const store_txn *st,
 
 int api_model_blob_default(uint8_t **blob, size_t *len)
 {
-	/* TODO(issue 4): the built-in default model. */
+#ifdef SEMLITE_HAVE_ENCODER
+	/* The built-in semlite-base (encoder/default_model.h), stored like
+	 * any model read from a directory. */
+	enc_files f;
+	int rc = enc_default_files(&f);
+	if (rc == SEMLITE_OK)
+		rc = blob_pack(&f, blob, len);
+	enc_files_free(&f);
+	return rc;
+#else
 	(void)blob;
 	(void)len;
 	return sl_err(SEMLITE_UNSUPPORTED,
-	              "this build has no default model yet: give a model "
-	              "path or a dimension");
+	              "this build has no default model: give a model path or "
+	              "a dimension");
+#endif
 }
