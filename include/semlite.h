@@ -670,7 +670,7 @@ typedef struct semlite_search_opts {
 	int fusion;	    /**< semlite_fusion; default SEMLITE_FUSION_CONVEX */
 	float dense_weight; /**< convex fusion: dense weight in [0, 1] (keyword
 			       gets 1 - w); default SEMLITE_DENSE_WEIGHT */
-	float mmr;	    /**< MMR lambda in [0, 1]; < 0 (default) = off */
+	float mmr;	    /**< MMR lambda in (0, 1]; 0 (default) = off */
 	int group_by_doc;   /**< 1: at most one chunk per source document */
 } semlite_search_opts;
 
@@ -739,7 +739,7 @@ SEMLITE_API void semlite_results_free(semlite_results *res);
  * SEMLITE_FUSION_RRF adds 1 / (60 + rank). The result score is the fused
  * score (keyword mode: the BM25 score).
  *
- * Diversity: with opts.mmr = lambda in [0, 1], the best max(4k, 50)
+ * Diversity: with opts.mmr = lambda in (0, 1], the best max(4k, 50)
  * candidates are re-ranked by maximal marginal relevance (lambda = 1 is
  * plain relevance, lower values penalise near-duplicates); scores stay
  * the relevance scores.

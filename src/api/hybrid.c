@@ -165,8 +165,9 @@ static int opts_validate(const semlite_search_opts *o)
 		return sl_err(SEMLITE_INVALID,
 		              "dense weight %g must be in [0, 1]",
 		              (double)o->dense_weight);
-	if (o->mmr > 1 || isnan(o->mmr))
-		return sl_err(SEMLITE_INVALID, "mmr lambda %g must be <= 1",
+	if (!(o->mmr >= 0 && o->mmr <= 1))
+		return sl_err(SEMLITE_INVALID,
+		              "mmr lambda %g must be in [0, 1]",
 		              (double)o->mmr);
 	return SEMLITE_OK;
 }
@@ -232,13 +233,12 @@ static int run(hq *h, const char *text, size_t len, semlite_results **out)
 {
 	const semlite_search_opts *o = h->o;
 	size_t want = o->k;
-	if (o->mmr >= 0)
+	if (o->mmr > 0)
 		want = max_sz(4 * o->k, 50);
 	if (o->group_by_doc)
 		want = max_sz(want, 10 * o->k);
-	h->depth = max_sz(want, h->mode == SEMLITE_SEARCH_HYBRID
-	                            ? max_sz(2 * o->k, 100)
-	                            : 0);
+	h->depth = max_sz(
+	    want, h->mode == SEMLITE_SEARCH_HYBRID ? max_sz(2 * o->k, 100) : 0);
 	h->dense = sl_malloc(h->depth * sizeof *h->dense);
 	h->kw = sl_malloc(h->depth * sizeof *h->kw);
 	h->pool = sl_malloc(h->depth * sizeof *h->pool);
@@ -249,7 +249,7 @@ static int run(hq *h, const char *text, size_t len, semlite_results **out)
 		rc = rank(h, text, len);
 	if (!rc && h->np > want)
 		h->np = want;
-	if (!rc && o->mmr >= 0)
+	if (!rc && o->mmr > 0)
 		rc = api_apply_mmr(h->st, &h->c->rec, h->pool, &h->np,
 		                   o->group_by_doc ? h->np : o->k, o->mmr);
 	if (!rc && !o->group_by_doc && h->np > o->k)
@@ -277,7 +277,7 @@ int api_search_text_mode(semlite_collection *c, const char *text, size_t len,
 	int rc = opts_validate(o);
 	if (rc)
 		return rc;
-	if (o->mode == SEMLITE_SEARCH_DENSE && o->mmr < 0 && !o->group_by_doc)
+	if (o->mode == SEMLITE_SEARCH_DENSE && o->mmr == 0 && !o->group_by_doc)
 		return SEMLITE_OK;
 	store_txn st;
 	rc = store_txn_begin(c->db->env, false, &st);
@@ -291,8 +291,8 @@ int api_search_text_mode(semlite_collection *c, const char *text, size_t len,
 	if (!rc && h.mode == SEMLITE_SEARCH_AUTO)
 		h.mode =
 		    ks.n_docs ? SEMLITE_SEARCH_HYBRID : SEMLITE_SEARCH_DENSE;
-	if (!rc && (h.mode != SEMLITE_SEARCH_DENSE || o->mmr >= 0 ||
-	            o->group_by_doc)) {
+	if (!rc &&
+	    (h.mode != SEMLITE_SEARCH_DENSE || o->mmr > 0 || o->group_by_doc)) {
 		*handled = true;
 		rc = run(&h, text, len, out);
 	}

@@ -227,8 +227,8 @@ static int reco_check(semlite_collection *c, const semlite_reco_query *q,
 		              q->strategy);
 	if (o->k == 0 || o->k > 1000000)
 		return sl_err(SEMLITE_INVALID, "k must be 1..1000000");
-	if (o->mmr > 1 || isnan(o->mmr))
-		return sl_err(SEMLITE_INVALID, "mmr lambda must be <= 1");
+	if (!(o->mmr >= 0 && o->mmr <= 1))
+		return sl_err(SEMLITE_INVALID, "mmr lambda must be in [0, 1]");
 	return SEMLITE_OK;
 }
 
@@ -242,7 +242,7 @@ static int reco_run(reco *r, const semlite_reco_query *q, semlite_results **out)
 		rc = load_examples(r, q);
 	if (rc)
 		return rc;
-	size_t want = o->mmr >= 0 ? (4 * o->k > 50 ? 4 * o->k : 50) : o->k;
+	size_t want = o->mmr > 0 ? (4 * o->k > 50 ? 4 * o->k : 50) : o->k;
 	r->cap = want + r->nex;
 	r->pool = sl_malloc(r->cap * sizeof *r->pool);
 	if (!r->pool)
@@ -250,7 +250,7 @@ static int reco_run(reco *r, const semlite_reco_query *q, semlite_results **out)
 	rc = q->strategy == SEMLITE_RECO_AVERAGE ? by_average(r) : by_best(r);
 	if (!rc && r->np > want)
 		r->np = want;
-	if (!rc && o->mmr >= 0)
+	if (!rc && o->mmr > 0)
 		rc = api_apply_mmr(r->st, &r->c->rec, r->pool, &r->np, o->k,
 		                   o->mmr);
 	if (!rc && r->np > o->k)

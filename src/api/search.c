@@ -395,7 +395,7 @@ SEMLITE_API void semlite_search_opts_init(semlite_search_opts *o)
 	o->mode = SEMLITE_SEARCH_AUTO;
 	o->fusion = SEMLITE_FUSION_CONVEX;
 	o->dense_weight = SEMLITE_DENSE_WEIGHT;
-	o->mmr = -1.0f;
+	o->mmr = 0.0f; /* off */
 }
 
 /* Searches with q->v holding the prepared query vector. */

@@ -83,7 +83,7 @@ static int parse_opt(rargs *a, const char *s, const char *v)
 	else if (!strcmp(s, "--where") && strchr(v, '=') && !a->where)
 		return set_where(a, v);
 	else if (!strcmp(s, "--mmr") && (a->o.mmr = strtof(v, &end), 1) &&
-	         end != v && !*end && a->o.mmr >= 0 && a->o.mmr <= 1)
+	         end != v && !*end && a->o.mmr > 0 && a->o.mmr <= 1)
 		;
 	else if (!strcmp(s, "--collection"))
 		a->name = v;

@@ -222,7 +222,8 @@ static int parse(sargs *a, int argc, char **argv)
 		else if (!strcmp(s, "--weight") &&
 		         cli_parse_unit(v, &a->o.dense_weight))
 			;
-		else if (!strcmp(s, "--mmr") && cli_parse_unit(v, &a->o.mmr))
+		else if (!strcmp(s, "--mmr") &&
+		         cli_parse_unit(v, &a->o.mmr) && a->o.mmr > 0)
 			;
 		else
 			return cli_usage("search", "bad option %s %s", s, v);

@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <threads.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 static const char *const names[] = {"scalar", "sse42", "avx2", "avx512", NULL};
 
@@ -21,6 +24,19 @@ const char *const *kern_variant_names(void)
 {
 	return names;
 }
+
+#if defined(__x86_64__) || defined(__i386__)
+/* F16C from CPUID leaf 1 (ECX bit 29): clang 14's __builtin_cpu_supports
+ * does not know the "f16c" feature name, so ask CPUID directly. F16C's
+ * registers are the AVX ones, whose OS support the avx2 check covers. */
+static bool cpu_f16c(void)
+{
+	unsigned a, b, c, d;
+	if (!__get_cpuid(1, &a, &b, &c, &d))
+		return false;
+	return (c >> 29) & 1u;
+}
+#endif
 
 static bool cpu_has(const char *name)
 {
@@ -31,8 +47,7 @@ static bool cpu_has(const char *name)
 	bool sse42 = __builtin_cpu_supports("sse4.2") &&
 	             __builtin_cpu_supports("popcnt");
 	bool avx2 = sse42 && __builtin_cpu_supports("avx2") &&
-	            __builtin_cpu_supports("fma") &&
-	            __builtin_cpu_supports("f16c");
+	            __builtin_cpu_supports("fma") && cpu_f16c();
 	if (!strcmp(name, "sse42"))
 		return sse42;
 	if (!strcmp(name, "avx2"))

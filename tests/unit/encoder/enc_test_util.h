@@ -33,6 +33,8 @@ static inline const char *enc_models_dir(void)
 }
 
 static inline char *enc_path(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+static inline char *enc_path(const char *fmt, ...)
 {
 	static char buf[4][4096];
 	static int k;
