@@ -74,7 +74,10 @@ static int append(cli_jsonl_doc *d, size_t *cap, const char *s, size_t n)
 static int fail(char *field, size_t cap, const char *name, const char **what,
                 const char *msg)
 {
-	snprintf(field, cap, "%s", name);
+	if (*name)
+		snprintf(field, cap, "field \"%s\"", name);
+	else
+		*field = 0;
 	*what = msg;
 	return -1;
 }
@@ -89,6 +92,18 @@ int cli_jsonl_parse(const char *line, size_t len, const char *id_field,
 	const char *name = "";
 	size_t tcap = 0;
 	int rc = 0;
+	if (!o) {
+		/* cJSON's error pointer is global state: fine in the CLI,
+		 * which parses on one thread. */
+		const char *at = cJSON_GetErrorPtr();
+		size_t col = at && at >= line && at <= line + len
+		                 ? (size_t)(at - line) + 1
+		                 : 0;
+		snprintf(field, cap, "column %zu", col);
+		*what = "malformed JSON";
+		rc = -1;
+		goto out;
+	}
 	if (!cJSON_IsObject(o)) {
 		rc = fail(field, cap, "", what, "not a JSON object");
 		goto out;
