@@ -31,11 +31,9 @@ static cJSON *find_id(cJSON *o, const char *id_field, const char **name)
 	}
 	*name = "_id";
 	cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "_id");
-	if (!v) {
+	if (!v && (v = cJSON_GetObjectItemCaseSensitive(o, "id")))
 		*name = "id";
-		v = cJSON_GetObjectItemCaseSensitive(o, "id");
-	}
-	return v;
+	return v; /* neither: the error names "_id", the default */
 }
 
 static char *id_text(const cJSON *v)
