@@ -200,6 +200,8 @@ int main(int argc, char **argv)
 	       semlite_kernels_name(), n, dim, o.hnsw_m, o.hnsw_ef_construction,
 	       (unsigned long long)o.seed, (int)o.precision, bs,
 	       (long long)st.st_size);
+	if (getenv("SEMLITE_BENCH_BUILD_ONLY")) /* profiling the build */
+		return 0;
 	semlite_db *db;
 	semlite_collection *c;
 	semlite_results *r;

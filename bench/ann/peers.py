@@ -7,6 +7,7 @@ bench_ann: build time, bytes of hnswlib's saved index, recall@10 and
 queries/s for ef in 16..512, time from load to the first answered query.
 
 usage: peers.py BASE QUERY GT l2|cos M EFC SEED WORKDIR
+(PEERS=hnswlib runs only hnswlib; default both)
 """
 import os
 import functools
@@ -111,8 +112,11 @@ def main():
     x = read_vecs(base, np.float32)
     q = read_vecs(query, np.float32)
     gt = read_vecs(gtp, np.int32)
-    run_hnswlib(x, q, gt, metric, int(m), int(efc), int(seed), workdir)
-    run_faiss(x, q, gt, metric, int(m), int(efc), workdir)
+    which = os.environ.get("PEERS", "hnswlib,faiss").split(",")
+    if "hnswlib" in which:
+        run_hnswlib(x, q, gt, metric, int(m), int(efc), int(seed), workdir)
+    if "faiss" in which:
+        run_faiss(x, q, gt, metric, int(m), int(efc), workdir)
 
 
 if __name__ == "__main__":

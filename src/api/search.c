@@ -293,7 +293,7 @@ static int results_make(const store_txn *st, semlite_collection *c, heap *h,
 		sl_free(res);
 		return sl_err(SEMLITE_NOMEM, "results");
 	}
-	rc = store_codec_new(&codec);
+	rc = api_thread_codec(&codec);
 	if (!rc)
 		rc = api_coll_dict(c, st, &dict);
 	if (!rc)
@@ -303,7 +303,6 @@ static int results_make(const store_txn *st, semlite_collection *c, heap *h,
 		rc = result_fill(st, codec, r, &h->a[i], o->with_text,
 		                 &res->items[i]);
 	}
-	store_codec_free(codec);
 	if (rc)
 		semlite_results_free(res);
 	else
@@ -547,7 +546,7 @@ int api_results_from_hits(const store_txn *st, semlite_collection *c,
 		sl_free(res);
 		return sl_err(SEMLITE_NOMEM, "results");
 	}
-	int rc = store_codec_new(&codec);
+	int rc = api_thread_codec(&codec);
 	if (!rc)
 		rc = api_coll_dict(c, st, &dict);
 	if (!rc)
@@ -560,7 +559,6 @@ int api_results_from_hits(const store_txn *st, semlite_collection *c,
 		if (!dense_scores)
 			res->items[i].score = hits[i].score;
 	}
-	store_codec_free(codec);
 	if (rc)
 		semlite_results_free(res);
 	else
