@@ -209,9 +209,11 @@ void hnsw_lmdb_params(const store_coll_rec *r, hnsw_params *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->dim = r->dim;
-	p->metric = r->metric == STORE_METRIC_L2    ? HNSW_L2
-	            : r->metric == STORE_METRIC_DOT ? HNSW_DOT
-	                                            : HNSW_COS;
+	/* Cosine collections store L2-normalized vectors and the API
+	 * normalizes queries (format.h), so the graph ranks them by inner
+	 * product: the same order as 1 - cos, and a hit's distance is then
+	 * exactly -(the dot product) the API reports as its score. */
+	p->metric = r->metric == STORE_METRIC_L2 ? HNSW_L2 : HNSW_DOT;
 	p->m = r->hnsw_m;
 	p->ef_construction = r->hnsw_ef_construction;
 	p->seed = r->seed;
