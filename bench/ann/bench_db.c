@@ -1,10 +1,11 @@
 /*
  * bench_db.c — semlite's index as a user gets it: a database file built
- * through the public API (vectors put in transactions of 1000, the graph
- * linked in the same transactions), then reopened: time from open to the
- * first answered query, bytes on disk, recall@10 and queries/s of
- * semlite_search_vector for ef 16..512 (the whole path: snapshot, graph,
- * rescoring, result assembly), and two search threads against one.
+ * through the public API (vectors put in transactions of 1000, or
+ * SEMLITE_BENCH_BATCH, the graph linked in the same transactions), then
+ * reopened: time from open to the first answered query, bytes on disk,
+ * recall@10 and queries/s of semlite_search_vector for ef 16..512 (the whole
+ * path: snapshot, graph, rescoring, result assembly), and two search threads
+ * against one.
  *
  *   bench_db BASE QUERY GT l2|cos DBFILE [M EFC SEED [PRECISION]]
  */
@@ -99,11 +100,14 @@ static double build(const char *db_path, const float *x, uint32_t n,
 		rc = semlite_collection_open(db, "v", &c);
 	if (rc)
 		die("create", rc);
-	for (uint32_t b = 0; b < n; b += 1000) {
+	/* SEMLITE_BENCH_BATCH: vectors per transaction (default 1000) */
+	const char *be = getenv("SEMLITE_BENCH_BATCH");
+	uint32_t batch = be && atol(be) > 0 ? (uint32_t)atol(be) : 1000;
+	for (uint32_t b = 0; b < n; b += batch) {
 		semlite_txn *t;
 		if ((rc = semlite_txn_begin(db, &t)))
 			die("txn", rc);
-		for (uint32_t i = b; i < n && i < b + 1000; i++) {
+		for (uint32_t i = b; i < n && i < b + batch; i++) {
 			snprintf(id, sizeof id, "%u", i);
 			rc = semlite_vector_put(c, t, id, x + (size_t)i * dim,
 			                        dim, NULL, 0, NULL);
