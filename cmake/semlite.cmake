@@ -12,6 +12,12 @@ if(SEMLITE_SANITIZE)
                       -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
 endif()
+# A fuzz build instruments every object for coverage, not only the fuzz
+# drivers: libFuzzer is blind to the parsers under test otherwise.
+if(SEMLITE_BUILD_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+  add_link_options(-fsanitize=fuzzer-no-link)
+endif()
 
 # semlite_module(NAME SOURCES ... [DEPS mod ...] [LIBS lib ...])
 # An OBJECT library for one src/ folder. DEPS are other modules (their

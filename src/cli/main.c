@@ -26,7 +26,6 @@ typedef int (*cli_cmd_fn)(int argc, char **argv);
 	X(embed, "[--model PATH] TEXT...           print embeddings")          \
 	X(tokenize, "--model PATH TEXT...        print token ids")             \
 	X(train, "--corpus FILE... --out DIR       train a static encoder")    \
-	X(model, "import|info ...                  manage models")             \
 	X(selfcheck, "                          check SIMD kernels")
 
 #define X(name, help) int cli_cmd_##name(int, char **) __attribute__((weak));
