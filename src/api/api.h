@@ -114,6 +114,15 @@ int api_thread_codec(store_codec **out);
 /* Frees the graph records a transaction kept for tc (tc->graph). */
 void api_index_txn_free(api_tcoll *tc);
 
+/* compact.c: how many tombstoned ids compaction removed for good from the
+ * collection (its 'p' meta record; 0 when absent). */
+int api_purged_get(const store_txn *st, uint32_t coll, uint64_t *out);
+/* compact.c: integrity check of what compaction removed: no id below
+ * next_id that is neither a document nor tombstoned is still a graph
+ * node or in a filter bitmap. */
+int api_compact_check(const store_txn *st, const store_coll_rec *r,
+                      uint32_t next_id, const roaring_bitmap_t *tomb);
+
 /* doc.c */
 int api_op_apply(semlite_txn *t, const api_op *op);
 /* Appends a document's payload to tc's dictionary samples (false when
