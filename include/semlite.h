@@ -697,6 +697,7 @@ typedef struct semlite_adapt_opts {
 	                         pieces become tokens of their own (0);
 	                         0: keep the vocabulary */
 	unsigned min_count; /**< an added word occurs at least this often (5) */
+	unsigned window;    /**< skip-gram window (5) */
 	size_t train_dim;   /**< skip-gram dimension (128); more than the
 	                         model's dimension means the model's */
 	int init_model;     /**< nonzero: skip-gram starts from the model's

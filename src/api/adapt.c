@@ -39,6 +39,7 @@ SEMLITE_API void semlite_adapt_opts_init(semlite_adapt_opts *o)
 	o->seed = 42;
 	o->add_vocab = 0;
 	o->min_count = 5;
+	o->window = 5;
 	o->train_dim = 128;
 	o->init_model = 0;
 	o->mix = 0.4;
@@ -50,12 +51,13 @@ SEMLITE_API void semlite_adapt_opts_init(semlite_adapt_opts *o)
 static int check_opts(const semlite_adapt_opts *o, uint32_t dim)
 {
 	if (!o->epochs || o->epochs > 1000 || !o->threads || o->threads > 256 ||
-	    o->add_vocab > (1u << 22) || !o->train_dim || !(o->mix >= 0) ||
+	    o->add_vocab > (1u << 22) || !o->window || o->window > 64 ||
+	    !o->train_dim || !(o->mix >= 0) ||
 	    o->mix > 1 || !(o->mix_k > -1e300) || !(o->sif_a < 1) ||
 	    o->n_common > dim)
 		return sl_err(SEMLITE_INVALID,
 		              "adapt: epochs 1..1000, threads 1..256, "
-		              "train_dim >= 1, mix 0..1, sif_a < 1, "
+		              "window 1..64, train_dim >= 1, mix 0..1, sif_a < 1, "
 		              "n_common <= %u",
 		              dim);
 	return SEMLITE_OK;

@@ -31,6 +31,7 @@ static const char usage[] =
     "  --add-vocab N    add up to N frequent words of the documents as\n"
     "                   tokens of their own (0)\n"
     "  --min-count N    an added word occurs at least N times (5)\n"
+    "  --window W       skip-gram window (5)\n"
     "  --train-dim D    skip-gram dimension (128)\n"
     "  --init-model     start skip-gram from the model's vectors\n"
     "  --mix F          share of the learned vector per token (0.4)\n"
@@ -110,6 +111,8 @@ static int parse_flag(int argc, char **argv, int *i, semlite_adapt_opts *o,
 		o->add_vocab = (size_t)v;
 	} else if (!strcmp(f, "--min-count")) {
 		o->min_count = (unsigned)(v > 1000000 ? 1000000 : v);
+	} else if (!strcmp(f, "--window")) {
+		o->window = (unsigned)(v > 64 ? 65 : v);
 	} else if (!strcmp(f, "--train-dim")) {
 		o->train_dim = (size_t)v;
 	} else if (!strcmp(f, "--common")) {

@@ -233,6 +233,7 @@ typedef struct train_adapt_opts {
 	uint64_t seed;      /* every random choice */
 	size_t add_vocab;   /* whole words added to the vocabulary (at most) */
 	unsigned min_count; /* an added word occurs at least this often */
+	unsigned window;    /* skip-gram window */
 	size_t train_dim;   /* skip-gram dimension (<= the model's) */
 	bool init_model;    /* start skip-gram from the model's rows */
 	double mix;         /* learned share as in train_post_opts */

@@ -325,7 +325,7 @@ static int learn(adapt_state *s)
 	}
 	train_sgns_opts so = {.dim = td,
 	                      .epochs = o->epochs,
-	                      .window = 5,
+	                      .window = o->window,
 	                      .negative = 5,
 	                      .sample = 1e-4,
 	                      .lr = 0.025,
