@@ -708,7 +708,7 @@ typedef struct semlite_adapt_opts {
 	double mix_k;       /**< a token seen c times gets the share
 	                         mix * c / (c + mix_k) (100); <= 0: mix */
 	double sif_a;       /**< SIF weight a / (a + p) by the token's
-	                         frequency p in the documents (1e-3); <= 0:
+	                         frequency p in the documents (1e-4); <= 0:
 	                         no weighting */
 	unsigned n_common;  /**< common components removed (1) */
 	semlite_train_progress_fn progress; /**< or NULL; stages "vocabulary",

@@ -44,7 +44,7 @@ SEMLITE_API void semlite_adapt_opts_init(semlite_adapt_opts *o)
 	o->init_model = 0;
 	o->mix = 0.4;
 	o->mix_k = 100;
-	o->sif_a = 1e-3;
+	o->sif_a = 1e-4;
 	o->n_common = 1;
 }
 

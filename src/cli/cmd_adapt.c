@@ -36,7 +36,7 @@ static const char usage[] =
     "  --init-model     start skip-gram from the model's vectors\n"
     "  --mix F          share of the learned vector per token (0.4)\n"
     "  --mix-k K        the share grows as count/(count+K) (100)\n"
-    "  --sif A          SIF weight a/(a+p) over the documents (1e-3);\n"
+    "  --sif A          SIF weight a/(a+p) over the documents (1e-4);\n"
     "                   0: off\n"
     "  --common N       common components to remove (1)\n";
 
