@@ -97,6 +97,13 @@ int api_txn_coll(semlite_txn *t, semlite_collection *c, api_tcoll **out);
 /* Runs op in t (logging it) or, without t, in a transaction of its own. */
 int api_txn_run(semlite_collection *c, semlite_txn *t, api_op *op);
 
+/* True when the collection keeps an HNSW graph (not created with
+ * SEMLITE_INDEX_NONE). */
+static inline bool api_coll_indexed(const store_coll_rec *r)
+{
+	return !(r->flags & STORE_COLL_NO_INDEX);
+}
+
 /* index.c: the HNSW graph of a collection inside its transactions */
 int api_index_insert(semlite_txn *t, api_tcoll *tc, uint32_t id);
 int api_index_repair(semlite_txn *t, api_tcoll *tc, uint32_t id);

@@ -95,8 +95,10 @@ static int coll_settings(const semlite_collection_opts *o, store_coll_rec *r,
 {
 	*blob = NULL;
 	if ((unsigned)o->metric > SEMLITE_METRIC_L2 ||
-	    (unsigned)o->precision > SEMLITE_PRECISION_F32)
-		return sl_err(SEMLITE_INVALID, "unknown metric or precision");
+	    (unsigned)o->precision > SEMLITE_PRECISION_F32 ||
+	    (unsigned)o->index > SEMLITE_INDEX_NONE)
+		return sl_err(SEMLITE_INVALID,
+		              "unknown metric, precision or index");
 	if (o->model_path && o->dim)
 		return sl_err(SEMLITE_INVALID,
 		              "give a model or a dimension, not both");
@@ -112,6 +114,7 @@ static int coll_settings(const semlite_collection_opts *o, store_coll_rec *r,
 	r->hnsw_ef_construction = o->hnsw_ef_construction;
 	r->seed = o->seed;
 	r->dim = o->dim;
+	r->flags = o->index == SEMLITE_INDEX_NONE ? STORE_COLL_NO_INDEX : 0;
 	if (o->dim)
 		return SEMLITE_OK;
 	int rc;
@@ -129,7 +132,7 @@ static int coll_settings(const semlite_collection_opts *o, store_coll_rec *r,
 		*blob = NULL;
 		return rc;
 	}
-	r->flags = STORE_COLL_HAS_MODEL;
+	r->flags |= STORE_COLL_HAS_MODEL;
 	r->model_len = *blen;
 	return SEMLITE_OK;
 }
@@ -433,6 +436,8 @@ SEMLITE_API int semlite_collection_stats_get(semlite_collection *c,
 	out->tombstones = roaring_bitmap_get_cardinality(tomb);
 	out->hnsw_m = c->rec.hnsw_m;
 	out->hnsw_ef_construction = c->rec.hnsw_ef_construction;
+	out->index = (c->rec.flags & STORE_COLL_NO_INDEX) ? SEMLITE_INDEX_NONE
+	                                                  : SEMLITE_INDEX_HNSW;
 	out->seed = c->rec.seed;
 	filt_bitmap_free(tomb);
 	return SEMLITE_OK;

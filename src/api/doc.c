@@ -175,7 +175,7 @@ static int retire(semlite_txn *t, api_tcoll *tc, uint32_t old)
 		                    filt_key_tombstones(bk, coll), old);
 	/* the graph keeps `old` as a tombstoned bridge and reconnects the
 	 * nodes that linked to it (index.c) */
-	if (!rc)
+	if (!rc && api_coll_indexed(&tc->coll->rec))
 		rc = api_index_repair(t, tc, old);
 	return rc;
 }
@@ -348,7 +348,7 @@ static int apply_put(semlite_txn *t, api_tcoll *tc, const api_op *op)
 		rc = api_kw_index(t, tc, id, op->text, op->text_len, false);
 	if (!rc)
 		rc = put_vectors(t, tc, id);
-	if (!rc)
+	if (!rc && api_coll_indexed(&tc->coll->rec))
 		rc = api_index_insert(t, tc, id);
 	if (!rc && op->meta) {
 		pair_ctx pc = {t, coll, id};

@@ -358,7 +358,7 @@ static int candidates(const store_txn *st, semlite_collection *c,
                       const query *q, const semlite_search_opts *o,
                       const roaring_bitmap_t *allow, size_t k, heap *h)
 {
-	if (!o->exact)
+	if (!o->exact && api_coll_indexed(&c->rec))
 		return index_candidates(st, c, q, o, allow, (uint32_t)k, h);
 	return flat_candidates(st, &c->rec, q, allow, h);
 }

@@ -42,7 +42,9 @@
  *   "c:" NAME                            collection record, 64 bytes:
  *        0 u32 record version (1)       4 u32 collection id
  *        8 u32 dim                      12 u8 metric (STORE_METRIC_*)
- *       13 u8 precision (STORE_PREC_*)  14 u8 flags (bit 0: has a model)
+ *       13 u8 precision (STORE_PREC_*)  14 u8 flags (bit 0: has a model,
+ *                                        bit 1: no ANN index — searches
+ *                                        scan exactly; links unused)
  *       15 u8 reserved (0)              16 u32 HNSW M
  *       20 u32 HNSW ef_construction     24 u64 seed
  *       32 u64 model hash (store_hash64 of the model blob; the pin)
@@ -157,6 +159,8 @@ enum store_metric {
 enum store_prec { STORE_PREC_INT8 = 0, STORE_PREC_F16 = 1, STORE_PREC_F32 = 2 };
 
 #define STORE_COLL_HAS_MODEL 1u
+#define STORE_COLL_NO_INDEX  2u
+#define STORE_COLL_FLAGS     (STORE_COLL_HAS_MODEL | STORE_COLL_NO_INDEX)
 
 #define STORE_BITMAP_TOMBSTONES 'T'
 #define STORE_BITMAP_FILTER     'F'
