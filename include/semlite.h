@@ -473,6 +473,10 @@ typedef struct semlite_collection_opts {
 	uint32_t hnsw_ef_construction; /**< HNSW ef_construction, default 200 */
 	uint64_t seed;		       /**< seed of every random choice, default 42 */
 	semlite_index index;	       /**< default SEMLITE_INDEX_HNSW */
+	/** 1 (default): keep the BM25 keyword index of document text (for
+	 * keyword and hybrid search); 0: none — text search is dense only
+	 * and writes skip the analyzer. */
+	int keyword_index;
 } semlite_collection_opts;
 
 /** Fills opts with the defaults. */
@@ -630,6 +634,7 @@ typedef struct semlite_collection_stats {
 	uint32_t hnsw_m, hnsw_ef_construction;
 	uint64_t seed;
 	semlite_index index; /**< the collection's ANN index setting */
+	int keyword_index;   /**< 1 when it keeps a BM25 keyword index */
 } semlite_collection_stats;
 
 /**

@@ -85,10 +85,16 @@ struct semlite_txn {
 };
 
 /* Dictionary training (txn.c): a commit with this many sampled documents
- * in a collection without a dictionary trains one of DICT_SIZE bytes. */
+ * in a collection without a dictionary trains one of DICT_SIZE bytes;
+ * retraining samples TRAIN_SAMPLES documents spread over the collection.
+ * 256 KiB: on Gutenberg paragraphs (bench_ingest zgrid, RESULTS.md
+ * ## Storage) it stores 1.5-3 points less of the payload than 32-110 KiB
+ * at level 3, for the same speed; 512 KiB and 1 MiB were no better, and
+ * more than 4,000 samples gained nothing. */
 #define API_DICT_MIN_SAMPLES      1000
-#define API_DICT_MAX_SAMPLE_BYTES (4u << 20)
-#define API_DICT_SIZE             (32u << 10)
+#define API_DICT_TRAIN_SAMPLES    4000
+#define API_DICT_MAX_SAMPLE_BYTES (8u << 20)
+#define API_DICT_SIZE             (256u << 10)
 
 /* txn.c */
 /* True when an operation's error leaves its transaction usable. */
@@ -96,6 +102,12 @@ bool api_rc_keeps_txn(int rc);
 int api_txn_coll(semlite_txn *t, semlite_collection *c, api_tcoll **out);
 /* Runs op in t (logging it) or, without t, in a transaction of its own. */
 int api_txn_run(semlite_collection *c, semlite_txn *t, api_op *op);
+
+/* True when the collection keeps BM25 postings of its text. */
+static inline bool api_coll_keywords(const store_coll_rec *r)
+{
+	return !(r->flags & STORE_COLL_NO_KEYWORDS);
+}
 
 /* True when the collection keeps an HNSW graph (not created with
  * SEMLITE_INDEX_NONE). */
@@ -146,7 +158,9 @@ int api_encode(const enc_model *m, const char *text, size_t len, float *out);
 /* Prepares v[dim] for storage/search under metric: cosine normalizes. */
 void api_vec_prepare(float *v, uint32_t dim, uint8_t metric);
 
-/* keyword.c: BM25 postings in the write path and keyword search */
+/* keyword.c: BM25 postings in the write path and keyword search. A
+ * term's postings are stored in segments of 2^API_KW_SEG_BITS ids. */
+#define API_KW_SEG_BITS 12
 /* Adds (remove = false) or removes document id's text to/from the
  * collection's postings (cached; written by api_kw_flush at commit). */
 int api_kw_index(semlite_txn *t, api_tcoll *tc, uint32_t id, const char *text,
@@ -159,9 +173,9 @@ void api_kw_free(api_kw *k);
 /* BM25 statistics of a collection (zero when it has no keyword text). */
 int api_kw_stats(const store_txn *st, uint32_t coll, filt_kw_stats *out);
 /* The best k documents for query q by BM25 (allow: NULL or allow-list). */
-int api_kw_search(const store_txn *st, uint32_t coll, const char *q,
-                  size_t len, const roaring_bitmap_t *allow, size_t k,
-                  filt_hit *out, size_t *n);
+int api_kw_search(const store_txn *st, uint32_t coll, const char *q, size_t len,
+                  const roaring_bitmap_t *allow, size_t k, filt_hit *out,
+                  size_t *n);
 /* doc.c: an external id's internal id; SEMLITE_NOTFOUND (quietly) when
  * absent. */
 int api_id_lookup(const store_txn *st, uint32_t coll, uint32_t next_id,
@@ -186,8 +200,8 @@ int api_results_from_hits(const store_txn *st, semlite_collection *c,
 int api_vec_load(const store_txn *st, const store_coll_rec *r, uint32_t id,
                  float *out);
 /* hybrid.c: re-ranks hits[0..*n) by MMR (lambda), keeping min(k, *n). */
-int api_apply_mmr(const store_txn *st, const store_coll_rec *r,
-                  filt_hit *hits, size_t *n, size_t k, float lambda);
+int api_apply_mmr(const store_txn *st, const store_coll_rec *r, filt_hit *hits,
+                  size_t *n, size_t k, float lambda);
 /* hybrid.c: semlite_search_text for the keyword and hybrid modes.
  * *handled is false when the dense path should run instead. */
 int api_search_text_mode(semlite_collection *c, const char *text, size_t len,
@@ -195,8 +209,7 @@ int api_search_text_mode(semlite_collection *c, const char *text, size_t len,
                          bool *handled);
 
 /* Checks one stored postings record of a collection (integrity check). */
-int api_kw_check_record(const void *key, size_t kl, const void *val,
-                        size_t vl, uint32_t next_id,
-                        const roaring_bitmap_t *tomb);
+int api_kw_check_record(const void *key, size_t kl, const void *val, size_t vl,
+                        uint32_t next_id, const roaring_bitmap_t *tomb);
 
 #endif /* SL_API_H */

@@ -87,6 +87,7 @@ SEMLITE_API void semlite_collection_opts_init(semlite_collection_opts *o)
 	o->hnsw_m = 16;
 	o->hnsw_ef_construction = 200;
 	o->seed = 42;
+	o->keyword_index = 1;
 }
 
 /* Fills the record's settings and, for a model, the blob to store. */
@@ -115,6 +116,8 @@ static int coll_settings(const semlite_collection_opts *o, store_coll_rec *r,
 	r->seed = o->seed;
 	r->dim = o->dim;
 	r->flags = o->index == SEMLITE_INDEX_NONE ? STORE_COLL_NO_INDEX : 0;
+	if (!o->keyword_index)
+		r->flags |= STORE_COLL_NO_KEYWORDS;
 	if (o->dim)
 		return SEMLITE_OK;
 	int rc;
@@ -438,6 +441,7 @@ SEMLITE_API int semlite_collection_stats_get(semlite_collection *c,
 	out->hnsw_ef_construction = c->rec.hnsw_ef_construction;
 	out->index = (c->rec.flags & STORE_COLL_NO_INDEX) ? SEMLITE_INDEX_NONE
 	                                                  : SEMLITE_INDEX_HNSW;
+	out->keyword_index = !(c->rec.flags & STORE_COLL_NO_KEYWORDS);
 	out->seed = c->rec.seed;
 	filt_bitmap_free(tomb);
 	return SEMLITE_OK;

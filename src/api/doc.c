@@ -146,7 +146,8 @@ static int retire(semlite_txn *t, api_tcoll *tc, uint32_t old)
 	MDB_val v;
 	uint64_t payload;
 	store_key_id(k, coll, old);
-	int rc = api_kw_retire(t, tc, old);
+	int rc = api_coll_keywords(&tc->coll->rec) ? api_kw_retire(t, tc, old)
+	                                           : SEMLITE_OK;
 	if (!rc)
 		rc = store_get(&t->st, STORE_DB_DOCS, k, 8, &v);
 	if (rc == SEMLITE_NOTFOUND)
@@ -344,7 +345,7 @@ static int apply_put(semlite_txn *t, api_tcoll *tc, const api_op *op)
 	               v, 4);
 	if (!rc)
 		rc = put_doc_record(t, tc, op, idlen, id);
-	if (!rc && op->text)
+	if (!rc && op->text && api_coll_keywords(&tc->coll->rec))
 		rc = api_kw_index(t, tc, id, op->text, op->text_len, false);
 	if (!rc)
 		rc = put_vectors(t, tc, id);
