@@ -615,7 +615,8 @@ typedef struct semlite_collection_stats {
 	uint64_t model_bytes;	/**< size of the stored model files */
 	uint64_t payload_bytes; /**< uncompressed id + text + metadata */
 	uint64_t stored_bytes;	/**< their compressed size on disk */
-	uint64_t tombstones;	/**< internal ids deleted or replaced */
+	uint64_t tombstones;	/**< internal ids deleted or replaced and
+				     not yet compacted */
 	uint32_t hnsw_m, hnsw_ef_construction;
 	uint64_t seed;
 } semlite_collection_stats;
@@ -626,6 +627,39 @@ typedef struct semlite_collection_stats {
  */
 SEMLITE_API int semlite_collection_stats_get(semlite_collection *coll,
 					     semlite_collection_stats *out);
+
+/**
+ * Compacts a collection: removes its tombstones (the internal ids of
+ * deleted documents and of replaced versions) for good. A delete keeps the
+ * old node in the HNSW graph as a bridge that searches walk through, and
+ * keeps its id in the tombstone and filter bitmaps; compaction relinks
+ * every live node that pointed at a tombstone (the heuristic neighbour
+ * selection over its live neighbours and theirs), drops the tombstoned
+ * nodes and any records left of them, moves the graph's entry point to a
+ * live node, and clears the ids from the tombstone and filter bitmaps.
+ * Everything happens in one write transaction, committed at once: readers
+ * and a crash see the collection either as before or as after. Freed pages
+ * are reused by later writes (the file does not shrink).
+ *
+ * Compaction never runs by itself: its cost grows with the collection,
+ * not with the tombstones, so call it when tombstones have piled up (see
+ * semlite_collection_stats.tombstones), e.g. after a large delete.
+ *
+ * @param coll    an open collection.
+ * @param purged  receives how many tombstoned ids were removed (0 when
+ *                there were none, and then nothing is written); may be
+ *                NULL. Set to 0 on failure.
+ * @return SEMLITE_OK; SEMLITE_INVALID (coll NULL); SEMLITE_MISUSE
+ *         (read-only database); SEMLITE_NOTFOUND (the collection was
+ *         dropped); SEMLITE_CORRUPT (a damaged graph or bitmap record);
+ *         SEMLITE_NOMEM, SEMLITE_IOERR, SEMLITE_FULL (the map cannot grow).
+ *         On any error the database is unchanged.
+ * @note Thread-safe; takes the write lock (waits for a running writer),
+ *       so the calling thread must not hold an open write transaction.
+ *       Searches in other threads and processes go on meanwhile.
+ */
+SEMLITE_API int semlite_collection_compact(semlite_collection *coll,
+					   uint64_t *purged);
 
 /**
  * The database file's size in bytes (what it takes on disk).

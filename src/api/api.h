@@ -66,6 +66,8 @@ typedef struct api_tcoll {
 	size_t samples_len, samples_cap;
 	size_t *sample_sizes;
 	unsigned nsamples;
+	/* the graph records this transaction touched (index.c), or NULL */
+	struct hnsw_lmdb_wcache *graph;
 } api_tcoll;
 
 struct semlite_txn {
@@ -105,6 +107,21 @@ int api_index_search(const store_txn *st, uint64_t serial,
                      const roaring_bitmap_t *allow, uint32_t k, uint32_t ef,
                      hnsw_hit *out, uint32_t *n);
 int api_index_check(const store_txn *st, const store_coll_rec *r);
+/* The calling thread's document codec for reading results (created on
+ * first use, freed when the thread ends): a zstd decompression context
+ * per query cost ~15% of a search. Not for nested use. */
+int api_thread_codec(store_codec **out);
+/* Frees the graph records a transaction kept for tc (tc->graph). */
+void api_index_txn_free(api_tcoll *tc);
+
+/* compact.c: how many tombstoned ids compaction removed for good from the
+ * collection (its 'p' meta record; 0 when absent). */
+int api_purged_get(const store_txn *st, uint32_t coll, uint64_t *out);
+/* compact.c: integrity check of what compaction removed: no id below
+ * next_id that is neither a document nor tombstoned is still a graph
+ * node or in a filter bitmap. */
+int api_compact_check(const store_txn *st, const store_coll_rec *r,
+                      uint32_t next_id, const roaring_bitmap_t *tomb);
 
 /* doc.c */
 int api_op_apply(semlite_txn *t, const api_op *op);
@@ -152,9 +169,9 @@ void api_kw_free(api_kw *k);
 /* BM25 statistics of a collection (zero when it has no keyword text). */
 int api_kw_stats(const store_txn *st, uint32_t coll, filt_kw_stats *out);
 /* The best k documents for query q by BM25 (allow: NULL or allow-list). */
-int api_kw_search(const store_txn *st, uint32_t coll, const char *q,
-                  size_t len, const roaring_bitmap_t *allow, size_t k,
-                  filt_hit *out, size_t *n);
+int api_kw_search(const store_txn *st, uint32_t coll, const char *q, size_t len,
+                  const roaring_bitmap_t *allow, size_t k, filt_hit *out,
+                  size_t *n);
 /* doc.c: an external id's internal id; SEMLITE_NOTFOUND (quietly) when
  * absent. */
 int api_id_lookup(const store_txn *st, uint32_t coll, uint32_t next_id,
@@ -179,8 +196,8 @@ int api_results_from_hits(const store_txn *st, semlite_collection *c,
 int api_vec_load(const store_txn *st, const store_coll_rec *r, uint32_t id,
                  float *out);
 /* hybrid.c: re-ranks hits[0..*n) by MMR (lambda), keeping min(k, *n). */
-int api_apply_mmr(const store_txn *st, const store_coll_rec *r,
-                  filt_hit *hits, size_t *n, size_t k, float lambda);
+int api_apply_mmr(const store_txn *st, const store_coll_rec *r, filt_hit *hits,
+                  size_t *n, size_t k, float lambda);
 /* hybrid.c: semlite_search_text for the keyword and hybrid modes.
  * *handled is false when the dense path should run instead. */
 int api_search_text_mode(semlite_collection *c, const char *text, size_t len,
@@ -188,8 +205,7 @@ int api_search_text_mode(semlite_collection *c, const char *text, size_t len,
                          bool *handled);
 
 /* Checks one stored postings record of a collection (integrity check). */
-int api_kw_check_record(const void *key, size_t kl, const void *val,
-                        size_t vl, uint32_t next_id,
-                        const roaring_bitmap_t *tomb);
+int api_kw_check_record(const void *key, size_t kl, const void *val, size_t vl,
+                        uint32_t next_id, const roaring_bitmap_t *tomb);
 
 #endif /* SL_API_H */
