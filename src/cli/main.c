@@ -21,11 +21,11 @@ typedef int (*cli_cmd_fn)(int argc, char **argv);
 	X(delete, "DB ID                          delete one document")       \
 	X(stats, "DB [--json]                      database statistics")       \
 	X(check, "DB                               integrity check")           \
+	X(compact, "DB [--collection C]            drop deleted documents")  \
 	X(adapt, "DB [--epochs E]                  adapt the encoder to a DB") \
 	X(embed, "[--model PATH] TEXT...           print embeddings")          \
 	X(tokenize, "--model PATH TEXT...        print token ids")             \
 	X(train, "--corpus FILE... --out DIR       train a static encoder")    \
-	X(model, "import|info ...                  manage models")             \
 	X(selfcheck, "                          check SIMD kernels")
 
 #define X(name, help) int cli_cmd_##name(int, char **) __attribute__((weak));
