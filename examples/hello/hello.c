@@ -14,7 +14,7 @@
 static int fail(const char *what, int rc)
 {
 	fprintf(stderr, "hello: %s: %s (%s)\n", what, semlite_errstr(rc),
-		semlite_errmsg());
+	        semlite_errmsg());
 	return 1;
 }
 
@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 		return fail("begin", rc);
 	for (size_t i = 0; i < 3 && !rc; i++)
 		rc = semlite_doc_put(c, txn, docs[i][0], docs[i][1],
-				     strlen(docs[i][1]), NULL);
+		                     strlen(docs[i][1]), NULL);
 	if (rc) {
 		semlite_txn_abort(txn);
 		return fail("put", rc);

@@ -32,6 +32,13 @@ struct semlite_collection {
 	store_coll_rec rec;   /* settings when opened; ids re-checked per txn */
 	pthread_mutex_t mu;   /* guards loading of model and dict */
 	enc_model *model;     /* loaded on first use by text */
+	uint64_t model_hash;  /* the pin of `model` */
+	/* Models replaced after an adapt: other threads may still encode
+	 * with them, and a reader on an older snapshot may need one back;
+	 * freed at close. */
+	enc_model **old_models;
+	uint64_t *old_hashes;
+	size_t nold_models;
 	store_dict *dict;     /* the zstd dictionary once one exists */
 	store_dict **retired; /* replaced dictionaries, freed at close */
 	size_t nretired;
@@ -81,6 +88,8 @@ struct semlite_txn {
 	size_t nops, cap_ops;
 	bool failed;
 	bool replaying;
+	bool unlogged; /* writes outside the op log (adapt): a full map at
+	                  commit is returned, not replayed */
 	float *vbuf; /* dim floats: the vector being stored */
 	int8_t *cbuf;
 	size_t vcap;
@@ -114,6 +123,15 @@ int api_thread_codec(store_codec **out);
 /* Frees the graph records a transaction kept for tc (tc->graph). */
 void api_index_txn_free(api_tcoll *tc);
 
+/* compact.c: how many tombstoned ids compaction removed for good from the
+ * collection (its 'p' meta record; 0 when absent). */
+int api_purged_get(const store_txn *st, uint32_t coll, uint64_t *out);
+/* compact.c: integrity check of what compaction removed: no id below
+ * next_id that is neither a document nor tombstoned is still a graph
+ * node or in a filter bitmap. */
+int api_compact_check(const store_txn *st, const store_coll_rec *r,
+                      uint32_t next_id, const roaring_bitmap_t *tomb);
+
 /* doc.c */
 int api_op_apply(semlite_txn *t, const api_op *op);
 /* Appends a document's payload to tc's dictionary samples (false when
@@ -143,6 +161,25 @@ int api_coll_model(semlite_collection *c, const store_txn *st,
 void api_model_free(enc_model *m);
 int api_model_dim(const uint8_t *blob, size_t len, uint32_t *dim);
 int api_encode(const enc_model *m, const char *text, size_t len, float *out);
+
+/* The text iterator of an adapt (the trainer's train_texts_fn shape). */
+typedef int (*api_text_fn)(void *ctx, const char *text, size_t len);
+typedef int (*api_texts_fn)(void *src, api_text_fn fn, void *fn_ctx);
+/* The blob of the model adapted to the texts of src (adapt.c). */
+int api_model_adapt(const uint8_t *blob, size_t len, api_texts_fn src,
+                    void *src_ctx, const semlite_adapt_opts *o, uint8_t **out,
+                    size_t *out_len);
+/* Loads a model from a blob. */
+int api_model_from_blob(const uint8_t *blob, size_t len, enc_model **out);
+/* Frees a handle's current and replaced models. */
+void api_coll_models_free(semlite_collection *c);
+/* db.c: true when a collection pins model `hash`. */
+int api_model_shared(const store_txn *t, uint64_t hash, bool *shared);
+
+/* doc.c: makes t->vbuf/t->cbuf hold dim values. */
+int api_vbuf_reserve(semlite_txn *t, uint32_t dim);
+/* doc.c: stores t->vbuf (prepared) as document id's code and exact copy. */
+int api_vectors_put(semlite_txn *t, api_tcoll *tc, uint32_t id);
 
 /* Prepares v[dim] for storage/search under metric: cosine normalizes. */
 void api_vec_prepare(float *v, uint32_t dim, uint8_t metric);

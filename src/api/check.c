@@ -179,11 +179,16 @@ static int check_totals(chk *k)
 	if (k->payload != k->ctr.payload_bytes ||
 	    k->stored != k->ctr.stored_bytes)
 		return BAD("counters: byte totals differ from the records");
-	uint64_t tombs = roaring_bitmap_get_cardinality(k->tomb);
-	if (tombs + k->docs != k->ctr.next_id)
-		return BAD("counters: %llu live + %llu tombstones != %u ids",
+	uint64_t tombs = roaring_bitmap_get_cardinality(k->tomb), purged;
+	int rc = api_purged_get(k->st, k->r.id, &purged);
+	if (rc)
+		return rc;
+	if (tombs + k->docs + purged != k->ctr.next_id)
+		return BAD("counters: %llu live + %llu tombstones + %llu "
+		           "compacted != %u ids",
 		           (unsigned long long)k->docs,
-		           (unsigned long long)tombs, k->ctr.next_id);
+		           (unsigned long long)tombs,
+		           (unsigned long long)purged, k->ctr.next_id);
 	return SEMLITE_OK;
 }
 
@@ -216,6 +221,8 @@ static int check_coll(chk *k)
 		rc = check_totals(k);
 	if (!rc)
 		rc = api_index_check(k->st, &k->r);
+	if (!rc)
+		rc = api_compact_check(k->st, &k->r, k->ctr.next_id, k->tomb);
 	if (!rc && (k->r.flags & STORE_COLL_HAS_MODEL)) {
 		uint8_t *blob;
 		rc = store_model_get(k->st, k->r.model_hash, k->r.model_len,

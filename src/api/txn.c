@@ -367,7 +367,7 @@ SEMLITE_API int semlite_txn_commit(semlite_txn *t)
 	}
 	for (int attempt = 0; attempt < MAX_GROWTH; attempt++) {
 		rc = commit_once(t);
-		if (rc != SEMLITE_FULL)
+		if (rc != SEMLITE_FULL || t->unlogged)
 			break;
 		rc = grow_and_replay(t);
 		if (rc)

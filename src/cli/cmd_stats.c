@@ -74,9 +74,8 @@ static int stats(semlite_db *db, char **names, size_t n, bool json)
 	}
 	/* The stored models are a fixed cost (9 MB for the built-in one), not
 	 * a cost per document: leave them out of the per-document figure. */
-	double per = docs && disk > models
-	                 ? (double)(disk - models) / (double)docs
-	                 : 0;
+	double per =
+	    docs && disk > models ? (double)(disk - models) / (double)docs : 0;
 	if (json)
 		printf("], \"documents\": %" PRIu64
 		       ", \"bytes_on_disk\": %" PRIu64
@@ -85,8 +84,7 @@ static int stats(semlite_db *db, char **names, size_t n, bool json)
 		       docs, disk, models, per);
 	else
 		printf("collections: %zu\ndocuments: %" PRIu64
-		       "\nbytes on disk: %" PRIu64
-		       " (models: %" PRIu64 ")"
+		       "\nbytes on disk: %" PRIu64 " (models: %" PRIu64 ")"
 		       "\nbytes per document, models excluded: %.1f\n",
 		       n, docs, disk, models, per);
 	return 0;

@@ -17,6 +17,7 @@ int cli_cmd_get(int argc, char **argv);
 int cli_cmd_delete(int argc, char **argv);
 int cli_cmd_stats(int argc, char **argv);
 int cli_cmd_check(int argc, char **argv);
+int cli_cmd_compact(int argc, char **argv);
 
 /* Opens db (flags as semlite_open) and, when c is not NULL, collection
  * name (NULL: "default"). Prints the error and returns 1 on failure. */
@@ -35,6 +36,11 @@ void cli_lines_close(cli_lines *r);
 /* Reads fvecs records: returns 1 and fills v (realloc'd to the record's
  * dimension) for a record, 0 at the end, -1 on a malformed file. */
 int cli_fvecs_next(FILE *f, float **v, size_t *cap, size_t *dim);
+
+/* Prints results best first: one JSON object per line with id, score,
+ * text and metadata (when stored) for --json, else "score<TAB>id<TAB>the
+ * first 100 bytes of text". Shared by search and recommend. */
+void cli_print_results(const semlite_results *r, bool json);
 
 /* Monotonic seconds. */
 double cli_now(void);

@@ -21,6 +21,7 @@ typedef int (*cli_cmd_fn)(int argc, char **argv);
 	X(delete, "DB ID                          delete one document")       \
 	X(stats, "DB [--json]                      database statistics")       \
 	X(check, "DB                               integrity check")           \
+	X(compact, "DB [--collection C]            drop deleted documents")  \
 	X(adapt, "DB [--epochs E]                  adapt the encoder to a DB") \
 	X(embed, "[--model PATH] TEXT...           print embeddings")          \
 	X(tokenize, "--model PATH TEXT...        print token ids")             \

@@ -68,6 +68,11 @@
  *                                        transaction.
  *   'h' COLL ...                         reserved for the HNSW index
  *                                        (entry point, top level).
+ *   'p' COLL                             u64: internal ids compaction
+ *                                        removed for good (no longer
+ *                                        tombstoned; never reused).
+ *                                        Absent means 0. live +
+ *                                        tombstoned + this = next id.
  *
  * model     key: u64 model hash (BE) + u32 chunk number (BE)
  *           value: checked record, up to STORE_MODEL_CHUNK bytes of the
@@ -109,7 +114,9 @@
  *                                        is 0x01 + u64 store_hash64(VALUE).
  *           value: checked record holding a CRoaring portable
  *           serialization. Filter bitmaps may still hold tombstoned ids:
- *           readers always subtract the tombstones.
+ *           readers always subtract the tombstones. Compaction
+ *           (src/api/compact.c) removes tombstoned ids from every filter
+ *           bitmap and empties the tombstones.
  *
  * links     reserved for the HNSW index (src/index).
  * postings  keyword search (BM25), maintained by src/api/keyword.c in the
