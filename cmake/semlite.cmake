@@ -60,3 +60,29 @@ endfunction()
 # Where ../shared lives (models and data read at test time, never committed).
 get_filename_component(_shared_default "${PROJECT_SOURCE_DIR}/../shared" ABSOLUTE)
 set(SEMLITE_SHARED_DIR "${_shared_default}" CACHE PATH "Path to the shared models/data folder")
+
+# semlite_fuzz(NAME SOURCES ...): the fuzz target tests/fuzz/NAME. With
+# SEMLITE_BUILD_FUZZ (clang) fuzz_NAME is a libFuzzer binary; in every build
+# fuzz_NAME_replay links tests/fuzz/replay.c instead of libFuzzer and the
+# ctest fuzz_NAME_replay runs it over tests/fuzz/NAME/corpus/.
+function(semlite_fuzz name)
+  cmake_parse_arguments(F "" "" "SOURCES" ${ARGN})
+  set(_targets fuzz_${name}_replay)
+  add_executable(fuzz_${name}_replay ${F_SOURCES}
+                 ${PROJECT_SOURCE_DIR}/tests/fuzz/replay.c)
+  if(SEMLITE_BUILD_FUZZ)
+    add_executable(fuzz_${name} ${F_SOURCES})
+    target_compile_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+    target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+    list(APPEND _targets fuzz_${name})
+  endif()
+  foreach(t ${_targets})
+    target_compile_options(${t} PRIVATE ${SEMLITE_WARNINGS})
+    target_include_directories(${t} PRIVATE ${PROJECT_SOURCE_DIR}/src
+                               ${PROJECT_SOURCE_DIR}/include)
+    target_link_libraries(${t} PRIVATE semlite_static)
+  endforeach()
+  add_test(NAME fuzz_${name}_replay
+           COMMAND fuzz_${name}_replay ${CMAKE_CURRENT_SOURCE_DIR}/corpus)
+  set_tests_properties(fuzz_${name}_replay PROPERTIES LABELS fuzz)
+endfunction()

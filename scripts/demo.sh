@@ -17,17 +17,21 @@ trap 'rm -rf "$(dirname "$db")"' EXIT
 $S create "$db"
 $S import "$db" examples/data/demo.jsonl
 $S stats "$db"
-for q in "how do I bake my own bread" "why do stars give off light" \
-         "my program keeps running out of memory" "getting ready for a long run"; do
+for q in "why do stars give off light" "my program keeps running out of memory" \
+         "how do I bake my own bread" "getting ready for a long run"; do
   echo
-  echo "== semantic search (dense): $q"
-  $S search "$db" "$q" -k 3 --mode dense
-  echo "== hybrid search: $q"
+  echo "== search (hybrid: meaning + keywords, the default): $q"
   $S search "$db" "$q" -k 3
+  echo "-- the same by meaning only (--mode dense)"
+  $S search "$db" "$q" -k 3 --mode dense
 done
 echo
-echo "== hybrid search restricted to topic=health: feeling tired"
+echo "== search restricted to documents whose topic is health: feeling tired all day"
 $S search "$db" "feeling tired all day" -k 3 --where topic=health
 echo
-echo "== more like d17 (the Moon landing), less like d22 (rockets)"
-$S recommend "$db" --like d17 --unlike d22 -k 3
+echo "== more like d01 and d02 (bread, tomato sauce)"
+$S recommend "$db" --like d01 --like d02 -k 3
+echo
+echo "== one document back, and an integrity check"
+$S get "$db" d18
+$S check "$db"

@@ -194,6 +194,50 @@ static int cmd_gen(int argc, char **argv)
 	return 0;
 }
 
+/* Exact top-GT_K ground truth by inner product of the L2-normalized
+ * vectors (cosine) of BASE and QUERY, two threads. */
+static int cmd_gt(int argc, char **argv)
+{
+	if (argc < 5)
+		return 2;
+	uint32_t n, dim, nq, qd;
+	float *x = read_vecs(argv[2], &n, &dim);
+	float *q = read_vecs(argv[3], &nq, &qd);
+	if (qd != dim)
+		return 2;
+	const kern_ops *k = kern_get();
+	float *all[2] = {x, q};
+	uint32_t cnt[2] = {n, nq};
+	for (int s = 0; s < 2; s++)
+		for (uint32_t i = 0; i < cnt[s]; i++) {
+			float *v = all[s] + (size_t)i * dim;
+			float nrm = sqrtf(k->dot_f32(v, v, dim));
+			for (uint32_t j = 0; nrm > 0 && j < dim; j++)
+				v[j] /= nrm;
+		}
+	int32_t *gt = malloc((size_t)nq * GT_K * sizeof(int32_t));
+	gt_job jobs[2];
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++) {
+		jobs[i] = (gt_job){x,
+		                   q,
+		                   n,
+		                   dim,
+		                   nq * (uint32_t)i / 2,
+		                   nq * (uint32_t)(i + 1) / 2,
+		                   gt};
+		pthread_create(&t[i], NULL, gt_worker, &jobs[i]);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	write_vecs(argv[4], gt, nq, GT_K);
+	printf("ground truth: %u queries x top %d of %u\n", nq, GT_K, n);
+	free(x);
+	free(q);
+	free(gt);
+	return 0;
+}
+
 typedef struct run {
 	hnsw_ctx c;
 	const float *q;
@@ -302,8 +346,11 @@ int main(int argc, char **argv)
 		rc = cmd_gen(argc, argv);
 	else if (argc > 1 && !strcmp(argv[1], "run"))
 		rc = cmd_run(argc, argv);
+	else if (argc > 1 && !strcmp(argv[1], "gt"))
+		rc = cmd_gt(argc, argv);
 	if (rc == 2)
 		fprintf(stderr, "usage: bench_ann gen N DIM NQ SEED PREFIX | "
-		                "run BASE QUERY GT l2|cos [M EFC SEED]\n");
+		                "run BASE QUERY GT l2|cos [M EFC SEED] | "
+		                "gt BASE QUERY OUT_GT\n");
 	return rc;
 }

@@ -4,6 +4,11 @@
 #
 #   bench/ann/run_ann.sh BUILD_DIR siftsmall
 #   bench/ann/run_ann.sh BUILD_DIR synthetic N DIM   (seeded, cosine)
+#   bench/ann/run_ann.sh BUILD_DIR files BASE QUERY GT l2|cos
+#
+# STORE=db (default) measures semlite through a database file (bench_db:
+# public API, LMDB); STORE=mem the in-memory store (bench_ann).
+# PEERS=hnswlib skips FAISS (default: hnswlib,faiss).
 #
 # BUILD_DIR was configured with -DSEMLITE_BUILD_BENCH=ON. Work files go to
 # $ANN_WORK (default /tmp/semlite-ann). Needs Debian's /usr/bin/python3
@@ -37,12 +42,24 @@ synthetic)
 	gt=${p}_gt.ivecs
 	metric=cos
 	;;
+files)
+	base=$3
+	query=$4
+	gt=$5
+	metric=$6
+	;;
 *)
 	echo "unknown data set $what" >&2
 	exit 2
 	;;
 esac
 export OMP_NUM_THREADS=1
-"$build/bench/ann/bench_ann" run "$base" "$query" "$gt" $metric $M $EFC $SEED
+if [ "${STORE:-db}" = mem ]; then
+	"$build/bench/ann/bench_ann" run "$base" "$query" "$gt" $metric $M \
+		$EFC $SEED
+else
+	"$build/bench/ann/bench_db" "$base" "$query" "$gt" $metric \
+		"$work/semlite.db" $M $EFC $SEED ${PRECISION:-f16}
+fi
 /usr/bin/python3 "$here/peers.py" "$base" "$query" "$gt" $metric $M $EFC \
 	$SEED "$work"

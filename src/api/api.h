@@ -32,6 +32,13 @@ struct semlite_collection {
 	store_coll_rec rec;   /* settings when opened; ids re-checked per txn */
 	pthread_mutex_t mu;   /* guards loading of model and dict */
 	enc_model *model;     /* loaded on first use by text */
+	uint64_t model_hash;  /* the pin of `model` */
+	/* Models replaced after an adapt: other threads may still encode
+	 * with them, and a reader on an older snapshot may need one back;
+	 * freed at close. */
+	enc_model **old_models;
+	uint64_t *old_hashes;
+	size_t nold_models;
 	store_dict *dict;     /* the zstd dictionary once one exists */
 	store_dict **retired; /* replaced dictionaries, freed at close */
 	size_t nretired;
@@ -66,6 +73,8 @@ typedef struct api_tcoll {
 	size_t samples_len, samples_cap;
 	size_t *sample_sizes;
 	unsigned nsamples;
+	/* the graph records this transaction touched (index.c), or NULL */
+	struct hnsw_lmdb_wcache *graph;
 } api_tcoll;
 
 struct semlite_txn {
@@ -79,6 +88,8 @@ struct semlite_txn {
 	size_t nops, cap_ops;
 	bool failed;
 	bool replaying;
+	bool unlogged; /* writes outside the op log (adapt): a full map at
+	                  commit is returned, not replayed */
 	float *vbuf; /* dim floats: the vector being stored */
 	int8_t *cbuf;
 	size_t vcap;
@@ -105,6 +116,12 @@ int api_index_search(const store_txn *st, uint64_t serial,
                      const roaring_bitmap_t *allow, uint32_t k, uint32_t ef,
                      hnsw_hit *out, uint32_t *n);
 int api_index_check(const store_txn *st, const store_coll_rec *r);
+/* The calling thread's document codec for reading results (created on
+ * first use, freed when the thread ends): a zstd decompression context
+ * per query cost ~15% of a search. Not for nested use. */
+int api_thread_codec(store_codec **out);
+/* Frees the graph records a transaction kept for tc (tc->graph). */
+void api_index_txn_free(api_tcoll *tc);
 
 /* compact.c: how many tombstoned ids compaction removed for good from the
  * collection (its 'p' meta record; 0 when absent). */
@@ -145,6 +162,25 @@ void api_model_free(enc_model *m);
 int api_model_dim(const uint8_t *blob, size_t len, uint32_t *dim);
 int api_encode(const enc_model *m, const char *text, size_t len, float *out);
 
+/* The text iterator of an adapt (the trainer's train_texts_fn shape). */
+typedef int (*api_text_fn)(void *ctx, const char *text, size_t len);
+typedef int (*api_texts_fn)(void *src, api_text_fn fn, void *fn_ctx);
+/* The blob of the model adapted to the texts of src (adapt.c). */
+int api_model_adapt(const uint8_t *blob, size_t len, api_texts_fn src,
+                    void *src_ctx, const semlite_adapt_opts *o, uint8_t **out,
+                    size_t *out_len);
+/* Loads a model from a blob. */
+int api_model_from_blob(const uint8_t *blob, size_t len, enc_model **out);
+/* Frees a handle's current and replaced models. */
+void api_coll_models_free(semlite_collection *c);
+/* db.c: true when a collection pins model `hash`. */
+int api_model_shared(const store_txn *t, uint64_t hash, bool *shared);
+
+/* doc.c: makes t->vbuf/t->cbuf hold dim values. */
+int api_vbuf_reserve(semlite_txn *t, uint32_t dim);
+/* doc.c: stores t->vbuf (prepared) as document id's code and exact copy. */
+int api_vectors_put(semlite_txn *t, api_tcoll *tc, uint32_t id);
+
 /* Prepares v[dim] for storage/search under metric: cosine normalizes. */
 void api_vec_prepare(float *v, uint32_t dim, uint8_t metric);
 
@@ -161,9 +197,9 @@ void api_kw_free(api_kw *k);
 /* BM25 statistics of a collection (zero when it has no keyword text). */
 int api_kw_stats(const store_txn *st, uint32_t coll, filt_kw_stats *out);
 /* The best k documents for query q by BM25 (allow: NULL or allow-list). */
-int api_kw_search(const store_txn *st, uint32_t coll, const char *q,
-                  size_t len, const roaring_bitmap_t *allow, size_t k,
-                  filt_hit *out, size_t *n);
+int api_kw_search(const store_txn *st, uint32_t coll, const char *q, size_t len,
+                  const roaring_bitmap_t *allow, size_t k, filt_hit *out,
+                  size_t *n);
 /* doc.c: an external id's internal id; SEMLITE_NOTFOUND (quietly) when
  * absent. */
 int api_id_lookup(const store_txn *st, uint32_t coll, uint32_t next_id,
@@ -188,8 +224,8 @@ int api_results_from_hits(const store_txn *st, semlite_collection *c,
 int api_vec_load(const store_txn *st, const store_coll_rec *r, uint32_t id,
                  float *out);
 /* hybrid.c: re-ranks hits[0..*n) by MMR (lambda), keeping min(k, *n). */
-int api_apply_mmr(const store_txn *st, const store_coll_rec *r,
-                  filt_hit *hits, size_t *n, size_t k, float lambda);
+int api_apply_mmr(const store_txn *st, const store_coll_rec *r, filt_hit *hits,
+                  size_t *n, size_t k, float lambda);
 /* hybrid.c: semlite_search_text for the keyword and hybrid modes.
  * *handled is false when the dense path should run instead. */
 int api_search_text_mode(semlite_collection *c, const char *text, size_t len,
@@ -197,8 +233,7 @@ int api_search_text_mode(semlite_collection *c, const char *text, size_t len,
                          bool *handled);
 
 /* Checks one stored postings record of a collection (integrity check). */
-int api_kw_check_record(const void *key, size_t kl, const void *val,
-                        size_t vl, uint32_t next_id,
-                        const roaring_bitmap_t *tomb);
+int api_kw_check_record(const void *key, size_t kl, const void *val, size_t vl,
+                        uint32_t next_id, const roaring_bitmap_t *tomb);
 
 #endif /* SL_API_H */

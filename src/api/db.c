@@ -213,7 +213,7 @@ static int coll_erase(const store_txn *t, const store_coll_rec *r)
 }
 
 /* True when another collection still pins this model hash. */
-static int model_shared(const store_txn *t, uint64_t hash, bool *shared)
+int api_model_shared(const store_txn *t, uint64_t hash, bool *shared)
 {
 	MDB_cursor *c;
 	*shared = false;
@@ -252,7 +252,7 @@ static int coll_drop_txn(store_env *e, const char *name)
 	if (!rc)
 		rc = store_coll_del(&t, name);
 	if (!rc && (r.flags & STORE_COLL_HAS_MODEL))
-		rc = model_shared(&t, r.model_hash, &shared);
+		rc = api_model_shared(&t, r.model_hash, &shared);
 	if (!rc && (r.flags & STORE_COLL_HAS_MODEL) && !shared)
 		rc = store_model_del(&t, r.model_hash);
 	if (!rc)
@@ -312,7 +312,7 @@ SEMLITE_API void semlite_collection_close(semlite_collection *c)
 {
 	if (!c)
 		return;
-	api_model_free(c->model);
+	api_coll_models_free(c);
 	store_dict_free(c->dict);
 	for (size_t i = 0; i < c->nretired; i++)
 		store_dict_free(c->retired[i]);
@@ -410,9 +410,12 @@ SEMLITE_API int semlite_collection_stats_get(semlite_collection *c,
 	if (rc)
 		return rc;
 	store_counters ctr;
+	store_coll_rec r; /* the snapshot's: adapt changes the model pin */
 	roaring_bitmap_t *tomb = NULL;
 	uint8_t k[FILT_KEY_MAX];
 	rc = api_coll_check(&t, c);
+	if (!rc)
+		rc = store_coll_get(&t, c->name, &r);
 	if (!rc)
 		rc = store_counters_get(&t, c->rec.id, &ctr);
 	if (!rc)
@@ -426,8 +429,8 @@ SEMLITE_API int semlite_collection_stats_get(semlite_collection *c,
 	out->metric = (semlite_metric)c->rec.metric;
 	out->precision = (semlite_precision)c->rec.precision;
 	out->has_model = !!(c->rec.flags & STORE_COLL_HAS_MODEL);
-	out->model_hash = out->has_model ? c->rec.model_hash : 0;
-	out->model_bytes = c->rec.model_len;
+	out->model_hash = out->has_model ? r.model_hash : 0;
+	out->model_bytes = r.model_len;
 	out->payload_bytes = ctr.payload_bytes;
 	out->stored_bytes = ctr.stored_bytes;
 	out->tombstones = roaring_bitmap_get_cardinality(tomb);

@@ -180,10 +180,8 @@ static int retire(semlite_txn *t, api_tcoll *tc, uint32_t old)
 	return rc;
 }
 
-/* The vector of op in t->vbuf: given, or encoded from the text. */
-static int op_vector(semlite_txn *t, api_tcoll *tc, const api_op *op)
+int api_vbuf_reserve(semlite_txn *t, uint32_t dim)
 {
-	uint32_t dim = tc->coll->rec.dim;
 	if (t->vcap < dim) {
 		float *v = sl_realloc(t->vbuf, dim * sizeof *v);
 		if (v)
@@ -195,6 +193,16 @@ static int op_vector(semlite_txn *t, api_tcoll *tc, const api_op *op)
 			return sl_err(SEMLITE_NOMEM, "vector buffer");
 		t->vcap = dim;
 	}
+	return SEMLITE_OK;
+}
+
+/* The vector of op in t->vbuf: given, or encoded from the text. */
+static int op_vector(semlite_txn *t, api_tcoll *tc, const api_op *op)
+{
+	uint32_t dim = tc->coll->rec.dim;
+	int rc0 = api_vbuf_reserve(t, dim);
+	if (rc0)
+		return rc0;
 	if (op->vec) {
 		memcpy(t->vbuf, op->vec, dim * sizeof(float));
 	} else {
@@ -209,7 +217,7 @@ static int op_vector(semlite_txn *t, api_tcoll *tc, const api_op *op)
 	return SEMLITE_OK;
 }
 
-static int put_vectors(semlite_txn *t, api_tcoll *tc, uint32_t id)
+int api_vectors_put(semlite_txn *t, api_tcoll *tc, uint32_t id)
 {
 	const store_coll_rec *r = &tc->coll->rec;
 	uint8_t k[8];
@@ -347,7 +355,7 @@ static int apply_put(semlite_txn *t, api_tcoll *tc, const api_op *op)
 	if (!rc && op->text)
 		rc = api_kw_index(t, tc, id, op->text, op->text_len, false);
 	if (!rc)
-		rc = put_vectors(t, tc, id);
+		rc = api_vectors_put(t, tc, id);
 	if (!rc)
 		rc = api_index_insert(t, tc, id);
 	if (!rc && op->meta) {

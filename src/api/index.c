@@ -26,6 +26,7 @@
  * pointer into the map valid. */
 typedef struct api_tls {
 	hnsw_scratch *sc;
+	store_codec *codec; /* document decoding for result assembly */
 	hnsw_lmdb_cache cc;
 	uint32_t coll;
 	uint64_t serial;
@@ -41,6 +42,7 @@ static void tls_free(void *p)
 {
 	api_tls *t = p;
 	hnsw_scratch_free(t->sc);
+	store_codec_free(t->codec);
 	sl_free(t->cc.code);
 	sl_free(t->cc.l0);
 	sl_free(t->cc.l0n);
@@ -80,6 +82,17 @@ static int scratch_get(hnsw_scratch **out)
 	int rc = tls_get(&t);
 	if (!rc)
 		*out = t->sc;
+	return rc;
+}
+
+int api_thread_codec(store_codec **out)
+{
+	api_tls *t = NULL;
+	int rc = tls_get(&t);
+	if (!rc && !t->codec)
+		rc = store_codec_new(&t->codec);
+	if (!rc)
+		*out = t->codec;
 	return rc;
 }
 
@@ -148,6 +161,11 @@ static int write_ctx(semlite_txn *t, api_tcoll *tc, hnsw_lmdb *s, hnsw_ctx *c)
 	if (rc)
 		return rc;
 	hnsw_lmdb_params(r, &c->p);
+	/* the transaction's record copies; without memory for them the
+	 * graph is simply read from LMDB */
+	if (!tc->graph && hnsw_lmdb_wcache_new(r->dim, c->p.m, &tc->graph))
+		tc->graph = NULL;
+	hnsw_lmdb_set_wcache(s, tc->graph);
 	c->ops = &hnsw_lmdb_ops;
 	c->store = s;
 	return SEMLITE_OK;
@@ -178,9 +196,16 @@ int api_index_repair(semlite_txn *t, api_tcoll *tc, uint32_t id)
 		rc = write_ctx(t, tc, &s, &c);
 	if (rc)
 		return rc;
+	hnsw_lmdb_wcache_forget(tc->graph, id); /* its vectors are gone */
 	rc = hnsw_repair(&c, sc, id);
 	hnsw_lmdb_close(&s);
 	return rc;
+}
+
+void api_index_txn_free(api_tcoll *tc)
+{
+	hnsw_lmdb_wcache_free(tc->graph);
+	tc->graph = NULL;
 }
 
 /* The graph of a read snapshot; *tomb must be freed by the caller. */

@@ -33,6 +33,7 @@ typedef struct cand {
 typedef struct heap {
 	cand *a;
 	size_t n, cap;
+	bool exact; /* scores already final (index hits of f16 vectors) */
 } heap;
 
 static bool worse(cand x, cand y)
@@ -281,7 +282,7 @@ static int results_make(const store_txn *st, semlite_collection *c, heap *h,
 	const store_coll_rec *r = &c->rec;
 	const store_dict *dict = NULL;
 	int rc = SEMLITE_OK;
-	for (size_t i = 0; i < h->n && !rc; i++)
+	for (size_t i = 0; i < h->n && !rc && !h->exact; i++)
 		rc = rescore(st, r, q, &h->a[i]);
 	if (rc)
 		return rc;
@@ -293,7 +294,7 @@ static int results_make(const store_txn *st, semlite_collection *c, heap *h,
 		sl_free(res);
 		return sl_err(SEMLITE_NOMEM, "results");
 	}
-	rc = store_codec_new(&codec);
+	rc = api_thread_codec(&codec);
 	if (!rc)
 		rc = api_coll_dict(c, st, &dict);
 	if (!rc)
@@ -303,7 +304,6 @@ static int results_make(const store_txn *st, semlite_collection *c, heap *h,
 		rc = result_fill(st, codec, r, &h->a[i], o->with_text,
 		                 &res->items[i]);
 	}
-	store_codec_free(codec);
 	if (rc)
 		semlite_results_free(res);
 	else
@@ -343,11 +343,13 @@ static int index_candidates(const store_txn *st, semlite_collection *c,
 		return sl_err(SEMLITE_NOMEM, "search hits");
 	int rc = api_index_search(st, c->db->serial, r, q->v, allow, k, o->ef,
 	                          hits, &n);
-	for (uint32_t i = 0; !rc && i < n; i++) {
-		float d = hits[i].dist;
-		float s = r->metric == STORE_METRIC_COSINE ? 1.0f - d : -d;
-		heap_push(h, (cand){s, hits[i].id});
-	}
+	for (uint32_t i = 0; !rc && i < n; i++)
+		heap_push(h, (cand){-hits[i].dist, hits[i].id});
+	/* The graph rescored its hits with the same f16 dot product and
+	 * stored norm as rescore() (cosine runs as inner product on the
+	 * normalized vectors, hnsw_lmdb_params): no second pass. f32
+	 * collections keep rescore()'s direct L2 kernel. */
+	h->exact = r->precision != STORE_PREC_F32;
 	sl_free(hits);
 	return rc;
 }
@@ -522,7 +524,7 @@ int api_dense_hits(const store_txn *st, semlite_collection *c, const float *v,
 	}
 	q.scale = quant_i8_encode(v, q.dim, q.code);
 	rc = candidates(st, c, &q, o, allow, want, &h);
-	for (size_t i = 0; i < h.n && !rc; i++)
+	for (size_t i = 0; i < h.n && !rc && !h.exact; i++)
 		rc = rescore(st, &c->rec, &q, &h.a[i]);
 	if (rc)
 		goto out;
@@ -547,7 +549,7 @@ int api_results_from_hits(const store_txn *st, semlite_collection *c,
 		sl_free(res);
 		return sl_err(SEMLITE_NOMEM, "results");
 	}
-	int rc = store_codec_new(&codec);
+	int rc = api_thread_codec(&codec);
 	if (!rc)
 		rc = api_coll_dict(c, st, &dict);
 	if (!rc)
@@ -560,7 +562,6 @@ int api_results_from_hits(const store_txn *st, semlite_collection *c,
 		if (!dense_scores)
 			res->items[i].score = hits[i].score;
 	}
-	store_codec_free(codec);
 	if (rc)
 		semlite_results_free(res);
 	else

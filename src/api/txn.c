@@ -45,6 +45,7 @@ static void tcoll_reset(semlite_txn *t)
 		api_kw_free(t->tc[i].kw);
 		sl_free(t->tc[i].samples);
 		sl_free(t->tc[i].sample_sizes);
+		api_index_txn_free(&t->tc[i]);
 	}
 	sl_free(t->tc);
 	t->tc = NULL;
@@ -366,7 +367,7 @@ SEMLITE_API int semlite_txn_commit(semlite_txn *t)
 	}
 	for (int attempt = 0; attempt < MAX_GROWTH; attempt++) {
 		rc = commit_once(t);
-		if (rc != SEMLITE_FULL)
+		if (rc != SEMLITE_FULL || t->unlogged)
 			break;
 		rc = grow_and_replay(t);
 		if (rc)

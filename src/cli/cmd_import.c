@@ -57,8 +57,8 @@ static int put_doc(imp *im, const char *id, const char *text, size_t len,
 static int fail_line(imp *im, unsigned long long line, const char *field,
                      const char *what)
 {
-	fprintf(stderr, "semlite import: %s:%llu: field \"%s\": %s\n", im->file,
-	        line, field, what);
+	fprintf(stderr, "semlite import: %s:%llu: %s%s%s\n", im->file, line,
+	        field, *field ? ": " : "", what);
 	return 1;
 }
 
@@ -102,8 +102,8 @@ static int jsonl_line(imp *im, char *line, size_t len, unsigned long long ln)
 	if (cli_jsonl_parse(line, len, im->id_field, im->text_fields, im->ntext,
 	                    &d, field, sizeof field, &what))
 		return fail_line(im, ln, field, what);
-	int ret = put_rc(im, put_doc(im, d.id, d.text, d.text_len, d.meta), ln,
-	                 d.id);
+	int ret =
+	    put_rc(im, put_doc(im, d.id, d.text, d.text_len, d.meta), ln, d.id);
 	cli_jsonl_doc_free(&d);
 	return ret;
 }

@@ -122,26 +122,6 @@ static int parse(rargs *a, int argc, char **argv)
 	return 0;
 }
 
-static void print(const semlite_results *r, bool json)
-{
-	for (size_t i = 0; i < r->count; i++) {
-		const semlite_result *x = &r->items[i];
-		if (json) {
-			fputs("{\"id\": ", stdout);
-			cli_json_string(stdout, x->id, strlen(x->id));
-			fputs(", \"score\": ", stdout);
-			cli_json_float(stdout, x->score);
-			fputs(", \"text\": ", stdout);
-			cli_json_string(stdout, x->text, x->text_len);
-			fputs("}\n", stdout);
-		} else {
-			size_t n = x->text_len > 100 ? 100 : x->text_len;
-			printf("%.4f\t%s\t%.*s%s\n", (double)x->score, x->id,
-			       (int)n, x->text, n < x->text_len ? "..." : "");
-		}
-	}
-}
-
 int cli_cmd_recommend(int argc, char **argv);
 
 int cli_cmd_recommend(int argc, char **argv)
@@ -175,7 +155,7 @@ int cli_cmd_recommend(int argc, char **argv)
 			ret =
 			    cli_fail("recommend", rc, "recommendation failed");
 		else
-			print(res, a.json);
+			cli_print_results(res, a.json);
 		semlite_results_free(res);
 	}
 	free(a.like.v);

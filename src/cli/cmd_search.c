@@ -21,28 +21,6 @@ typedef struct sargs {
 	char *where;
 } sargs;
 
-static void print_results(const semlite_results *r, bool json)
-{
-	for (size_t i = 0; i < r->count; i++) {
-		const semlite_result *x = &r->items[i];
-		if (json) {
-			fputs("{\"id\": ", stdout);
-			cli_json_string(stdout, x->id, strlen(x->id));
-			fputs(", \"score\": ", stdout);
-			cli_json_float(stdout, x->score);
-			fputs(", \"text\": ", stdout);
-			cli_json_string(stdout, x->text, x->text_len);
-			if (x->metadata && *x->metadata)
-				printf(", \"metadata\": %s", x->metadata);
-			fputs("}\n", stdout);
-		} else {
-			size_t n = x->text_len > 100 ? 100 : x->text_len;
-			printf("%.4f\t%s\t%.*s%s\n", (double)x->score, x->id,
-			       (int)n, x->text, n < x->text_len ? "..." : "");
-		}
-	}
-}
-
 static void print_batch_line(const char *qid, const semlite_results *r)
 {
 	fputs("{\"query_id\": ", stdout);
@@ -278,7 +256,7 @@ int cli_cmd_search(int argc, char **argv)
 		if (rc)
 			ret = cli_fail("search", rc, "query failed");
 		else
-			print_results(res, a.json);
+			cli_print_results(res, a.json);
 		semlite_results_free(res);
 	}
 out:

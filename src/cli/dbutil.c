@@ -201,3 +201,25 @@ double cli_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+void cli_print_results(const semlite_results *r, bool json)
+{
+	for (size_t i = 0; i < r->count; i++) {
+		const semlite_result *x = &r->items[i];
+		if (json) {
+			fputs("{\"id\": ", stdout);
+			cli_json_string(stdout, x->id, strlen(x->id));
+			fputs(", \"score\": ", stdout);
+			cli_json_float(stdout, x->score);
+			fputs(", \"text\": ", stdout);
+			cli_json_string(stdout, x->text, x->text_len);
+			if (x->metadata && *x->metadata)
+				printf(", \"metadata\": %s", x->metadata);
+			fputs("}\n", stdout);
+		} else {
+			size_t n = x->text_len > 100 ? 100 : x->text_len;
+			printf("%.4f\t%s\t%.*s%s\n", (double)x->score, x->id,
+			       (int)n, x->text, n < x->text_len ? "..." : "");
+		}
+	}
+}

@@ -37,6 +37,11 @@ void cli_lines_close(cli_lines *r);
  * dimension) for a record, 0 at the end, -1 on a malformed file. */
 int cli_fvecs_next(FILE *f, float **v, size_t *cap, size_t *dim);
 
+/* Prints results best first: one JSON object per line with id, score,
+ * text and metadata (when stored) for --json, else "score<TAB>id<TAB>the
+ * first 100 bytes of text". Shared by search and recommend. */
+void cli_print_results(const semlite_results *r, bool json);
+
 /* Monotonic seconds. */
 double cli_now(void);
 

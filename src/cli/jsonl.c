@@ -31,11 +31,9 @@ static cJSON *find_id(cJSON *o, const char *id_field, const char **name)
 	}
 	*name = "_id";
 	cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "_id");
-	if (!v) {
+	if (!v && (v = cJSON_GetObjectItemCaseSensitive(o, "id")))
 		*name = "id";
-		v = cJSON_GetObjectItemCaseSensitive(o, "id");
-	}
-	return v;
+	return v; /* neither: the error names "_id", the default */
 }
 
 static char *id_text(const cJSON *v)
@@ -74,7 +72,10 @@ static int append(cli_jsonl_doc *d, size_t *cap, const char *s, size_t n)
 static int fail(char *field, size_t cap, const char *name, const char **what,
                 const char *msg)
 {
-	snprintf(field, cap, "%s", name);
+	if (*name)
+		snprintf(field, cap, "field \"%s\"", name);
+	else
+		*field = 0;
 	*what = msg;
 	return -1;
 }
@@ -89,6 +90,18 @@ int cli_jsonl_parse(const char *line, size_t len, const char *id_field,
 	const char *name = "";
 	size_t tcap = 0;
 	int rc = 0;
+	if (!o) {
+		/* cJSON's error pointer is global state: fine in the CLI,
+		 * which parses on one thread. */
+		const char *at = cJSON_GetErrorPtr();
+		size_t col = at && at >= line && at <= line + len
+		                 ? (size_t)(at - line) + 1
+		                 : 0;
+		snprintf(field, cap, "column %zu", col);
+		*what = "malformed JSON";
+		rc = -1;
+		goto out;
+	}
 	if (!cJSON_IsObject(o)) {
 		rc = fail(field, cap, "", what, "not a JSON object");
 		goto out;

@@ -16,8 +16,9 @@ typedef struct cli_jsonl_doc {
 } cli_jsonl_doc;
 
 /* Parses line[len]. id_field NULL means `_id`, else `id`. On failure
- * returns -1 and names the offending field (static or inside no buffer
- * that outlives the call: copied into field[cap]) and the problem. */
+ * returns -1, writes where the problem is into field[cap] (`field "x"`,
+ * `column 12` for malformed JSON, or "" for the record as a whole) and
+ * points *what at a static description of the problem. */
 int cli_jsonl_parse(const char *line, size_t len, const char *id_field,
                     const char *const *text_fields, int ntext,
                     cli_jsonl_doc *out, char *field, size_t cap,

@@ -29,6 +29,137 @@
 #define LINK_KEY  9
 #define L0_HEADER 4
 
+/* ---- write-transaction copies (hnsw_lmdb_wcache) ----------------------- */
+
+#define WC_BLOCK  (1u << 20)   /* arena block bytes */
+#define WC_BUDGET (256u << 20) /* copies per transaction and collection */
+
+typedef struct wc_block {
+	struct wc_block *next;
+	size_t used, cap;
+	uint8_t *mem;
+} wc_block;
+
+/* l0[id] is a slot of 2 + 2*M u32: list length, top level, then the ids
+ * (little-endian, as stored); code[id] a copy of the code record. */
+struct hnsw_lmdb_wcache {
+	uint32_t dim, m, cap;
+	uint8_t **code;
+	uint32_t **l0;
+	wc_block *blocks;
+	size_t total;
+};
+
+int hnsw_lmdb_wcache_new(uint32_t dim, uint32_t m, hnsw_lmdb_wcache **out)
+{
+	*out = sl_calloc(1, sizeof **out);
+	if (!*out)
+		return sl_err(SEMLITE_NOMEM, "hnsw: out of memory");
+	(*out)->dim = dim;
+	(*out)->m = m;
+	return SEMLITE_OK;
+}
+
+void hnsw_lmdb_wcache_free(hnsw_lmdb_wcache *w)
+{
+	if (!w)
+		return;
+	for (wc_block *b = w->blocks, *nx; b; b = nx) {
+		nx = b->next;
+		sl_free(b);
+	}
+	sl_free(w->code);
+	sl_free(w->l0);
+	sl_free(w);
+}
+
+void hnsw_lmdb_wcache_forget(hnsw_lmdb_wcache *w, uint32_t id)
+{
+	if (w && id < w->cap)
+		w->code[id] = NULL;
+}
+
+void hnsw_lmdb_set_wcache(hnsw_lmdb *s, hnsw_lmdb_wcache *w)
+{
+	s->wc = w;
+}
+
+/* Room for id in the pointer arrays (up to the store's limit); false when
+ * id is out of range or memory is short (the caller reads LMDB). */
+static bool wc_fit(hnsw_lmdb_wcache *w, uint32_t id, uint32_t limit)
+{
+	if (id < w->cap)
+		return true;
+	if (id >= limit)
+		return false;
+	uint32_t cap = w->cap ? w->cap : 1024;
+	while (cap <= id)
+		cap = cap > UINT32_MAX / 2 ? limit : cap * 2;
+	uint8_t **c = sl_realloc(w->code, (size_t)cap * sizeof *c);
+	if (c)
+		w->code = c;
+	uint32_t **l = c ? sl_realloc(w->l0, (size_t)cap * sizeof *l) : NULL;
+	if (!l)
+		return false;
+	w->l0 = l;
+	memset(w->code + w->cap, 0, (size_t)(cap - w->cap) * sizeof *c);
+	memset(w->l0 + w->cap, 0, (size_t)(cap - w->cap) * sizeof *l);
+	w->cap = cap;
+	return true;
+}
+
+/* n bytes (8-aligned) from the arena; NULL over budget or out of memory. */
+static void *wc_alloc(hnsw_lmdb_wcache *w, size_t n)
+{
+	n = (n + 7) & ~(size_t)7;
+	wc_block *b = w->blocks;
+	if (!b || b->cap - b->used < n) {
+		size_t cap = n > WC_BLOCK ? n : WC_BLOCK;
+		if (w->total + cap > WC_BUDGET)
+			return NULL;
+		b = sl_malloc(sizeof *b + cap + 8);
+		if (!b)
+			return NULL;
+		b->mem = (uint8_t *)(((uintptr_t)(b + 1) + 7) & ~(uintptr_t)7);
+		b->cap = cap;
+		b->used = 0;
+		b->next = w->blocks;
+		w->blocks = b;
+		w->total += cap;
+	}
+	void *p = b->mem + b->used;
+	b->used += n;
+	return p;
+}
+
+/* The level-0 slot of id, created (empty) when asked and possible. */
+static uint32_t *wc_slot(hnsw_lmdb *s, uint32_t id, bool create)
+{
+	hnsw_lmdb_wcache *w = s->wc;
+	if (!w || !wc_fit(w, id, s->limit))
+		return NULL;
+	if (!w->l0[id] && create)
+		w->l0[id] = wc_alloc(w, (2 + 2 * (size_t)w->m) * 4);
+	return w->l0[id];
+}
+
+/* Records list ids[n] (n <= 2*M, host order) and top in id's slot. */
+static void wc_put_l0(hnsw_lmdb *s, uint32_t id, uint8_t top,
+                      const uint32_t *ids, uint32_t n)
+{
+	uint32_t *slot =
+	    s->wc && n <= 2 * s->wc->m ? wc_slot(s, id, true) : NULL;
+	if (!slot) {
+		if (s->wc && id < s->wc->cap)
+			s->wc->l0[id] = NULL; /* stale otherwise */
+		return;
+	}
+	slot[0] = n;
+	slot[1] = top;
+	for (uint32_t i = 0; i < n; i++)
+		sl_store_u32le(slot + 2 + i, ids[i]);
+}
+
 static void link_key(uint8_t k[LINK_KEY], uint32_t coll, uint32_t id, int level)
 {
 	store_key_id(k, coll, id);
@@ -78,9 +209,11 @@ void hnsw_lmdb_params(const store_coll_rec *r, hnsw_params *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->dim = r->dim;
-	p->metric = r->metric == STORE_METRIC_L2    ? HNSW_L2
-	            : r->metric == STORE_METRIC_DOT ? HNSW_DOT
-	                                            : HNSW_COS;
+	/* Cosine collections store L2-normalized vectors and the API
+	 * normalizes queries (format.h), so the graph ranks them by inner
+	 * product: the same order as 1 - cos, and a hit's distance is then
+	 * exactly -(the dot product) the API reports as its score. */
+	p->metric = r->metric == STORE_METRIC_L2 ? HNSW_L2 : HNSW_DOT;
 	p->m = r->hnsw_m;
 	p->ef_construction = r->hnsw_ef_construction;
 	p->seed = r->seed;
@@ -105,6 +238,23 @@ static int bad_links(uint32_t id, int level)
 	              level);
 }
 
+/* Copies a level-0 record just read into the write cache and hands out
+ * the copy (a too-long list stays uncached: the caller reports it). */
+static int l0_copy(hnsw_lmdb *s, uint32_t id, const uint8_t *rec,
+                   const uint8_t **ids, uint32_t n)
+{
+	if (rec[0] > HNSW_MAX_LEVEL || n > 2 * s->wc->m)
+		return SEMLITE_OK;
+	uint32_t *slot = wc_slot(s, id, true);
+	if (!slot)
+		return SEMLITE_OK;
+	slot[0] = n;
+	slot[1] = rec[0];
+	memcpy(slot + 2, *ids, 4 * (size_t)n);
+	*ids = (const uint8_t *)(slot + 2);
+	return SEMLITE_OK;
+}
+
 static int lm_get_links(void *ctx, uint32_t id, int level, const uint8_t **ids,
                         uint32_t *n)
 {
@@ -117,6 +267,12 @@ static int lm_get_links(void *ctx, uint32_t id, int level, const uint8_t **ids,
 	if (cached && cc->l0n[id]) {
 		*ids = cc->l0[id];
 		*n = cc->l0n[id] - 1;
+		return SEMLITE_OK;
+	}
+	uint32_t *slot = level == 0 ? wc_slot(s, id, false) : NULL;
+	if (slot) {
+		*ids = (const uint8_t *)(slot + 2);
+		*n = slot[0];
 		return SEMLITE_OK;
 	}
 	if (level < 0 || level > HNSW_MAX_LEVEL)
@@ -133,12 +289,19 @@ static int lm_get_links(void *ctx, uint32_t id, int level, const uint8_t **ids,
 		cc->l0[id] = *ids;
 		cc->l0n[id] = *n + 1;
 	}
+	if (level == 0 && s->wc)
+		return l0_copy(s, id, v.mv_data, ids, *n);
 	return SEMLITE_OK;
 }
 
 static int lm_get_level(void *ctx, uint32_t id, int *level)
 {
 	hnsw_lmdb *s = ctx;
+	uint32_t *slot = wc_slot(s, id, false);
+	if (slot) {
+		*level = (int)slot[1];
+		return SEMLITE_OK;
+	}
 	MDB_val v;
 	int rc = links_get(s, id, 0, &v);
 	if (rc)
@@ -181,6 +344,8 @@ static int put_record(hnsw_lmdb *s, uint32_t id, int level, uint8_t top,
 	}
 	for (uint32_t i = 0; i < n; i++)
 		sl_store_u32le(p + hdr + 4 * (size_t)i, s->buf[i]);
+	if (level == 0 && s->wc)
+		wc_put_l0(s, id, top, s->buf, n);
 	return SEMLITE_OK;
 }
 
@@ -221,6 +386,10 @@ static int lm_drop_node(void *ctx, uint32_t id)
 	int top, rc = lm_get_level(s, id, &top);
 	if (rc)
 		return rc == SEMLITE_NOTFOUND ? SEMLITE_OK : rc;
+	if (s->wc && id < s->wc->cap) {
+		s->wc->l0[id] = NULL;
+		s->wc->code[id] = NULL;
+	}
 	for (int l = 0; !rc && l <= top; l++) {
 		uint8_t k[LINK_KEY];
 		link_key(k, s->coll, id, l);
@@ -234,6 +403,7 @@ static int lm_drop_node(void *ctx, uint32_t id)
 int hnsw_lmdb_drop_vectors(hnsw_lmdb *s, uint32_t id)
 {
 	uint8_t k[8];
+	hnsw_lmdb_wcache_forget(s->wc, id);
 	store_key_id(k, s->coll, id);
 	int rc = store_del(s->t, STORE_DB_CODES, k, 8);
 	if (rc == SEMLITE_NOTFOUND)
@@ -271,6 +441,21 @@ static int code_lookup(hnsw_lmdb *s, uint32_t id, const uint8_t **p)
 	return SEMLITE_OK;
 }
 
+/* A write cache copy of the code record p of id (p itself when the copy
+ * cannot be made). */
+static const uint8_t *code_copy(hnsw_lmdb *s, uint32_t id, const uint8_t *p)
+{
+	hnsw_lmdb_wcache *w = s->wc;
+	if (!wc_fit(w, id, s->limit))
+		return p;
+	uint8_t *c = wc_alloc(w, STORE_CODE_HEADER + (size_t)s->dim);
+	if (!c)
+		return p;
+	memcpy(c, p, STORE_CODE_HEADER + (size_t)s->dim);
+	w->code[id] = c;
+	return c;
+}
+
 static int lm_get_codes(void *ctx, const uint32_t *ids, uint32_t n,
                         hnsw_code *out)
 {
@@ -280,12 +465,17 @@ static int lm_get_codes(void *ctx, const uint32_t *ids, uint32_t n,
 		hnsw_lmdb_cache *cc = s->cache;
 		bool cached = cc && id < cc->cap;
 		const uint8_t *p = cached ? cc->code[id] : NULL;
+		hnsw_lmdb_wcache *w = s->wc;
+		if (!p && w && id < w->cap)
+			p = w->code[id];
 		if (!p) {
 			int rc = code_lookup(s, id, &p);
 			if (rc)
 				return rc;
 			if (cached)
 				cc->code[id] = p;
+			if (p && w)
+				p = code_copy(s, id, p);
 		}
 		if (!p) {
 			out[i] = (hnsw_code){NULL, 0, 0};

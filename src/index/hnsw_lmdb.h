@@ -23,6 +23,25 @@ typedef struct hnsw_lmdb_cache {
 	uint32_t cap;          /* entries of each array */
 } hnsw_lmdb_cache;
 
+/*
+ * A write transaction's copies of the graph records it has touched (the
+ * level-0 lists with the node's top level, and the int8 code records),
+ * so linking does not pay a B-tree lookup per distance. Pointers into the
+ * map cannot be kept in a write transaction (its dirty pages move, split
+ * and spill), so these are copies, bounded by a memory budget beyond which
+ * records are simply read from LMDB again. Every level-0 put writes
+ * through (LMDB first, then the copy), so the copies and the transaction
+ * never disagree and a failed operation leaves nothing to undo here.
+ * Owned by the transaction's per-collection state; freed with it (commit,
+ * abort, or the abort-and-replay of a growing map).
+ */
+typedef struct hnsw_lmdb_wcache hnsw_lmdb_wcache;
+
+int hnsw_lmdb_wcache_new(uint32_t dim, uint32_t m, hnsw_lmdb_wcache **out);
+void hnsw_lmdb_wcache_free(hnsw_lmdb_wcache *w);
+/* Forgets the code copy of id (its vectors were just deleted). */
+void hnsw_lmdb_wcache_forget(hnsw_lmdb_wcache *w, uint32_t id);
+
 typedef struct hnsw_lmdb {
 	const store_txn *t;
 	uint32_t coll, dim, limit;
@@ -33,6 +52,7 @@ typedef struct hnsw_lmdb {
 	float *vbuf;   /* one decoded exact vector */
 	uint32_t buf_cap;
 	hnsw_lmdb_cache *cache; /* optional, read transactions only */
+	hnsw_lmdb_wcache *wc;   /* optional, write transactions only */
 } hnsw_lmdb;
 
 extern const hnsw_store_ops hnsw_lmdb_ops;
@@ -56,6 +76,10 @@ void hnsw_lmdb_close(hnsw_lmdb *s);
  * pages move as they are written.
  */
 void hnsw_lmdb_set_cache(hnsw_lmdb *s, hnsw_lmdb_cache *cache);
+
+/* Attaches a write transaction's record copies (dim and M must be the
+ * collection's). */
+void hnsw_lmdb_set_wcache(hnsw_lmdb *s, hnsw_lmdb_wcache *w);
 
 /* Index settings of a collection record as hnsw_params. */
 void hnsw_lmdb_params(const store_coll_rec *r, hnsw_params *p);

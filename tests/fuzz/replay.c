@@ -1,9 +1,9 @@
 /*
- * replay_main.c — runs a libFuzzer target over files without libFuzzer:
- * in normal builds each fuzz target links this main() and ctest replays
- * its seed corpus (every file of the directories or files given), so the
- * corpora stay green in every build, sanitized ones included. Shared by
- * the encoder's fuzz targets (tokenizer, safetensors, tokenizer_json).
+ * replay.c — runs a libFuzzer target over files without libFuzzer: every
+ * fuzz target is also linked with this main() as fuzz_NAME_replay, and
+ * ctest replays its seed corpus (every file of the directories or files
+ * given), so the corpora stay green in every build, sanitized ones
+ * included. semlite_fuzz() in cmake/semlite.cmake wires it up.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>

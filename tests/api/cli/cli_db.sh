@@ -1,0 +1,104 @@
+#!/bin/sh
+# usage: cli_db.sh SEMLITE_BIN — see CMakeLists.txt. Every check prints
+# what it expected on failure and the script exits 1.
+set -u
+S=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+db=$tmp/t.semlite
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# run NAME WANT_RC CMD...: runs CMD, keeps stdout in $tmp/out and stderr in
+# $tmp/err, checks the exit code.
+run() {
+	name=$1 want=$2
+	shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ "$rc" = "$want" ] || fail "$name: exit $rc, want $want; stderr: $(cat "$tmp/err")"
+}
+has() { grep -q -- "$2" "$tmp/$1" || fail "$1 lacks '$2': $(cat "$tmp/$1")"; }
+
+run create 0 "$S" create "$db"
+run create-again 1 "$S" create "$db"
+has err "exists"
+
+# Batches of 3: lines 1-3 commit, line 5 is malformed, so line 4 (same
+# batch) must not be visible afterwards.
+cat >"$tmp/a.jsonl" <<'J'
+{"_id": "a1", "title": "Bread", "text": "Knead the dough and bake it.", "topic": "food"}
+{"_id": "a2", "text": "Stars shine by nuclear fusion.", "topic": "space"}
+{"_id": "a3", "text": "Ünïcödé text — kept exactly, with tabs\tand \"quotes\".", "topic": "misc"}
+{"_id": "a4", "text": "This one shares a batch with the bad line.", "topic": "misc"}
+{"_id": "a5", "text": "unterminated
+J
+run import-bad 1 "$S" import "$db" "$tmp/a.jsonl" --batch 3
+has err "a.jsonl:5: column [0-9]*: malformed JSON"
+run stats 0 "$S" stats "$db" --json
+has out '"documents": 3'
+run get-a3 0 "$S" get "$db" a3
+printf '%s\n{"topic":"misc"}\n' 'Ünïcödé text — kept exactly, with tabs	and "quotes".' >"$tmp/want"
+cmp -s "$tmp/out" "$tmp/want" || fail "get a3 is not the exact text: $(cat "$tmp/out")"
+run get-a4 1 "$S" get "$db" a4
+has err "a4"
+run get-a1 0 "$S" get "$db" a1
+has out "^Bread Knead the dough"
+
+printf '{"_id": "b1", "text": 42}\n' >"$tmp/b.jsonl"
+run import-field 1 "$S" import "$db" "$tmp/b.jsonl"
+has err 'b.jsonl:1: field "text": expected a string'
+printf '{"text": "no id"}\n' >"$tmp/c.jsonl"
+run import-noid 1 "$S" import "$db" "$tmp/c.jsonl"
+has err 'c.jsonl:1: field "_id"'
+run import-missing 1 "$S" import "$db" "$tmp/none.jsonl"
+has err "none.jsonl"
+
+# Upsert: the same id replaces the document.
+printf '{"_id": "a2", "text": "Stars shine because fusion turns hydrogen into helium.", "topic": "space"}\n' >"$tmp/d.jsonl"
+run upsert 0 "$S" import "$db" "$tmp/d.jsonl"
+run get-a2 0 "$S" get "$db" a2
+has out "hydrogen"
+run stats2 0 "$S" stats "$db" --json
+has out '"documents": 3'
+
+run search 0 "$S" search "$db" "why do stars glow" -k 2 --json
+head -n 1 "$tmp/out" | grep -q '^{"id": "a2", "score": [-0-9.e]*, "text": ' ||
+	fail "search: a2 is not first: $(cat "$tmp/out")"
+[ "$(wc -l <"$tmp/out")" -eq 2 ] || fail "search -k 2 printed $(wc -l <"$tmp/out") lines"
+run where 0 "$S" search "$db" "anything" --where topic=food --json
+[ "$(wc -l <"$tmp/out")" -eq 1 ] && has out '"id": "a1"' || fail "where topic=food: $(cat "$tmp/out")"
+printf '{"_id": "q1", "text": "nuclear fusion"}\n{"_id": "q2", "text": "baking"}\n' >"$tmp/q.jsonl"
+run queries 0 "$S" search "$db" --queries "$tmp/q.jsonl" --json
+has out '^{"query_id": "q1", "results": \[{"id": "a2"'
+has out '"query_id": "q2"'
+has err "2 queries"
+run search-k0 2 "$S" search "$db" x -k 0
+
+run recommend 0 "$S" recommend "$db" --like a2 -k 5 --json
+grep -q '"id": "a2"' "$tmp/out" && fail "recommend returned its own example"
+[ "$(wc -l <"$tmp/out")" -eq 2 ] || fail "recommend: want the 2 other documents: $(cat "$tmp/out")"
+run recommend-unknown 1 "$S" recommend "$db" --like zz9
+has err "zz9"
+
+run delete 0 "$S" delete "$db" a1
+run delete-again 1 "$S" delete "$db" a1
+run get-deleted 1 "$S" get "$db" a1
+run search-after-delete 0 "$S" search "$db" "bread dough" -k 5 --json
+grep -q '"id": "a1"' "$tmp/out" && fail "a deleted document was returned"
+run check 0 "$S" check "$db"
+has out "^ok"
+
+# Plain text: one document per line, ids are line numbers.
+printf 'first line\nsecond line about stars\n' >"$tmp/t.txt"
+run text-create 0 "$S" create "$db" --collection lines
+run text-import 0 "$S" import "$db" "$tmp/t.txt" --format text --collection lines
+run text-get 0 "$S" get "$db" 2 --collection lines
+has out "second line about stars"
+
+run nodb 1 "$S" search "$tmp/nope.semlite" hello
+has err "nope.semlite"
+printf 'not a database' >"$tmp/junk.semlite"
+run junk 1 "$S" stats "$tmp/junk.semlite"
+
+[ "$fails" -eq 0 ] || { echo "$fails checks failed"; exit 1; }
+echo "cli_db: all checks passed"
