@@ -383,10 +383,14 @@ static int lm_put_links(void *ctx, uint32_t id, int level, const uint32_t *ids,
 	int top = 0;
 	if (level == 0) {
 		int rc = lm_get_level(s, id, &top);
+		/* the index writes lists only of nodes it found linked:
+		 * a stored link to a non-node got it here */
 		if (rc)
 			return rc == SEMLITE_NOTFOUND
-			           ? sl_err(SEMLITE_INTERNAL,
-			                    "hnsw: links for non-node %u", id)
+			           ? sl_err(SEMLITE_CORRUPT,
+			                    "links: node %u is linked to but "
+			                    "has no level-0 record",
+			                    id)
 			           : rc;
 	}
 	return put_record(s, id, level, (uint8_t)top, ids, n);
