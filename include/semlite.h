@@ -446,6 +446,16 @@ typedef enum semlite_precision {
 	SEMLITE_PRECISION_F32 = 2   /**< full floats */
 } semlite_precision;
 
+/** Approximate-nearest-neighbour index of a collection. */
+typedef enum semlite_index {
+	/** An HNSW graph updated in every write transaction (the default);
+	 * searches use it unless semlite_search_opts.exact is set. */
+	SEMLITE_INDEX_HNSW = 0,
+	/** No index: writes skip the graph and every search is the exact
+	 * flat scan. For bulk loads and collections small enough to scan. */
+	SEMLITE_INDEX_NONE = 1
+} semlite_index;
+
 /** Settings of a new collection. Initialize with
  * semlite_collection_opts_init() and change what you need. */
 typedef struct semlite_collection_opts {
@@ -462,6 +472,11 @@ typedef struct semlite_collection_opts {
 	uint32_t hnsw_m;	     /**< HNSW M, default 16 */
 	uint32_t hnsw_ef_construction; /**< HNSW ef_construction, default 200 */
 	uint64_t seed;		       /**< seed of every random choice, default 42 */
+	semlite_index index;	       /**< default SEMLITE_INDEX_HNSW */
+	/** 1 (default): keep the BM25 keyword index of document text (for
+	 * keyword and hybrid search); 0: none — text search is dense only
+	 * and writes skip the analyzer. */
+	int keyword_index;
 } semlite_collection_opts;
 
 /** Fills opts with the defaults. */
@@ -619,6 +634,8 @@ typedef struct semlite_collection_stats {
 				     not yet compacted */
 	uint32_t hnsw_m, hnsw_ef_construction;
 	uint64_t seed;
+	semlite_index index; /**< the collection's ANN index setting */
+	int keyword_index;   /**< 1 when it keeps a BM25 keyword index */
 } semlite_collection_stats;
 
 /**
@@ -677,6 +694,86 @@ SEMLITE_API int semlite_db_file_size(semlite_db *db, uint64_t *bytes);
  *         semlite_errmsg(), SEMLITE_NOMEM, SEMLITE_IOERR.
  */
 SEMLITE_API int semlite_db_check(semlite_db *db, char *report, size_t cap);
+
+/* ======================================================================
+ * Adapting a collection's encoder to its documents
+ * ====================================================================== */
+
+/**
+ * Options of semlite_collection_adapt(). semlite_adapt_opts_init() sets
+ * every field to the default named beside it (chosen on SciFact's train
+ * queries, bench/RESULTS.md "After semlite adapt").
+ */
+typedef struct semlite_adapt_opts {
+	unsigned epochs;    /**< skip-gram passes over the documents (5) */
+	unsigned threads;   /**< training threads (1); > 1 is faster but the
+	                         model is then not reproducible bit for bit */
+	uint64_t seed;      /**< seed of every random choice (42) */
+	size_t add_vocab;   /**< at most this many frequent words of the
+	                         documents that the vocabulary splits into
+	                         pieces become tokens of their own (0);
+	                         0: keep the vocabulary */
+	unsigned min_count; /**< an added word occurs at least this often (5) */
+	size_t train_dim;   /**< skip-gram dimension (128); more than the
+	                         model's dimension means the model's */
+	int init_model;     /**< nonzero: skip-gram starts from the model's
+	                         token vectors instead of small random ones
+	                         (0) */
+	double mix;         /**< share of the learned vector in a token's new
+	                         row; the rest is the token's old row (0.4) */
+	double mix_k;       /**< a token seen c times gets the share
+	                         mix * c / (c + mix_k) (100); <= 0: mix */
+	double sif_a;       /**< SIF weight a / (a + p) by the token's
+	                         frequency p in the documents (1e-3); <= 0:
+	                         no weighting */
+	unsigned n_common;  /**< common components removed (1) */
+	semlite_train_progress_fn progress; /**< or NULL; stages "vocabulary",
+	                                       "tokens", "vectors",
+	                                       "finishing", "encoding" */
+	void *progress_ctx;                 /**< passed to progress */
+} semlite_adapt_opts;
+
+/**
+ * Sets opts to the defaults. NULL is a no-op.
+ */
+SEMLITE_API void semlite_adapt_opts_init(semlite_adapt_opts *opts);
+
+/**
+ * Continues training a collection's encoder on the collection's own
+ * documents and re-encodes every document with the result, so the model
+ * learns the language of its domain without a teacher.
+ *
+ * The texts of the last committed snapshot are read; skip-gram runs over
+ * them as the model tokenizes them (optionally after adding frequent
+ * words as tokens), and each token's row becomes a blend of its old row
+ * and its learned vector, weighted by how common it is in the documents.
+ * Then, in ONE write transaction, the new model replaces the stored one,
+ * every document (and chunk: chunks are documents) is re-encoded from its
+ * text and the HNSW index is rebuilt. Readers keep the old snapshot —
+ * old model and old vectors — until the commit; an error leaves the
+ * database as it was. Queries through any handle of the collection use the
+ * new model as soon as their snapshot includes the commit. Documents
+ * stored with caller-given vectors are re-encoded from their text too.
+ *
+ * @param coll  the collection (must have a model).
+ * @param opts  options (borrowed), or NULL for the defaults.
+ * @return SEMLITE_OK;
+ *         SEMLITE_INVALID for a NULL coll, options out of range, a
+ *         vector-only collection (no model), an empty collection, or
+ *         documents without any text the model can tokenize;
+ *         SEMLITE_UNSUPPORTED when add_vocab > 0 and the model's tokenizer
+ *         is not WordPiece (or the build has no encoder);
+ *         SEMLITE_NOTFOUND when the collection was dropped;
+ *         the write path's SEMLITE_IOERR, SEMLITE_FULL, SEMLITE_BUSY;
+ *         SEMLITE_CORRUPT; SEMLITE_NOMEM.
+ * @note Takes the database's write lock only for the final transaction
+ *       (training runs on a read snapshot); documents written by others
+ *       between the two are re-encoded as well. Must not be called while
+ *       the calling thread holds a write transaction. Thread-safe
+ *       otherwise.
+ */
+SEMLITE_API int semlite_collection_adapt(semlite_collection *coll,
+                                         const semlite_adapt_opts *opts);
 
 /* ======================================================================
  * Search

@@ -32,6 +32,13 @@ struct semlite_collection {
 	store_coll_rec rec;   /* settings when opened; ids re-checked per txn */
 	pthread_mutex_t mu;   /* guards loading of model and dict */
 	enc_model *model;     /* loaded on first use by text */
+	uint64_t model_hash;  /* the pin of `model` */
+	/* Models replaced after an adapt: other threads may still encode
+	 * with them, and a reader on an older snapshot may need one back;
+	 * freed at close. */
+	enc_model **old_models;
+	uint64_t *old_hashes;
+	size_t nold_models;
 	store_dict *dict;     /* the zstd dictionary once one exists */
 	store_dict **retired; /* replaced dictionaries, freed at close */
 	size_t nretired;
@@ -81,16 +88,24 @@ struct semlite_txn {
 	size_t nops, cap_ops;
 	bool failed;
 	bool replaying;
+	bool unlogged; /* writes outside the op log (adapt): a full map at
+	                  commit is returned, not replayed */
 	float *vbuf; /* dim floats: the vector being stored */
 	int8_t *cbuf;
 	size_t vcap;
 };
 
 /* Dictionary training (txn.c): a commit with this many sampled documents
- * in a collection without a dictionary trains one of DICT_SIZE bytes. */
+ * in a collection without a dictionary trains one of DICT_SIZE bytes;
+ * retraining samples TRAIN_SAMPLES documents spread over the collection.
+ * 256 KiB: on Gutenberg paragraphs (bench_ingest zgrid, RESULTS.md
+ * ## Storage) it stores 1.5-3 points less of the payload than 32-110 KiB
+ * at level 3, for the same speed; 512 KiB and 1 MiB were no better, and
+ * more than 4,000 samples gained nothing. */
 #define API_DICT_MIN_SAMPLES      1000
-#define API_DICT_MAX_SAMPLE_BYTES (4u << 20)
-#define API_DICT_SIZE             (32u << 10)
+#define API_DICT_TRAIN_SAMPLES    4000
+#define API_DICT_MAX_SAMPLE_BYTES (8u << 20)
+#define API_DICT_SIZE             (256u << 10)
 
 /* txn.c */
 /* True when an operation's error leaves its transaction usable. */
@@ -98,6 +113,19 @@ bool api_rc_keeps_txn(int rc);
 int api_txn_coll(semlite_txn *t, semlite_collection *c, api_tcoll **out);
 /* Runs op in t (logging it) or, without t, in a transaction of its own. */
 int api_txn_run(semlite_collection *c, semlite_txn *t, api_op *op);
+
+/* True when the collection keeps BM25 postings of its text. */
+static inline bool api_coll_keywords(const store_coll_rec *r)
+{
+	return !(r->flags & STORE_COLL_NO_KEYWORDS);
+}
+
+/* True when the collection keeps an HNSW graph (not created with
+ * SEMLITE_INDEX_NONE). */
+static inline bool api_coll_indexed(const store_coll_rec *r)
+{
+	return !(r->flags & STORE_COLL_NO_INDEX);
+}
 
 /* index.c: the HNSW graph of a collection inside its transactions */
 int api_index_insert(semlite_txn *t, api_tcoll *tc, uint32_t id);
@@ -153,10 +181,31 @@ void api_model_free(enc_model *m);
 int api_model_dim(const uint8_t *blob, size_t len, uint32_t *dim);
 int api_encode(const enc_model *m, const char *text, size_t len, float *out);
 
+/* The text iterator of an adapt (the trainer's train_texts_fn shape). */
+typedef int (*api_text_fn)(void *ctx, const char *text, size_t len);
+typedef int (*api_texts_fn)(void *src, api_text_fn fn, void *fn_ctx);
+/* The blob of the model adapted to the texts of src (adapt.c). */
+int api_model_adapt(const uint8_t *blob, size_t len, api_texts_fn src,
+                    void *src_ctx, const semlite_adapt_opts *o, uint8_t **out,
+                    size_t *out_len);
+/* Loads a model from a blob. */
+int api_model_from_blob(const uint8_t *blob, size_t len, enc_model **out);
+/* Frees a handle's current and replaced models. */
+void api_coll_models_free(semlite_collection *c);
+/* db.c: true when a collection pins model `hash`. */
+int api_model_shared(const store_txn *t, uint64_t hash, bool *shared);
+
+/* doc.c: makes t->vbuf/t->cbuf hold dim values. */
+int api_vbuf_reserve(semlite_txn *t, uint32_t dim);
+/* doc.c: stores t->vbuf (prepared) as document id's code and exact copy. */
+int api_vectors_put(semlite_txn *t, api_tcoll *tc, uint32_t id);
+
 /* Prepares v[dim] for storage/search under metric: cosine normalizes. */
 void api_vec_prepare(float *v, uint32_t dim, uint8_t metric);
 
-/* keyword.c: BM25 postings in the write path and keyword search */
+/* keyword.c: BM25 postings in the write path and keyword search. A
+ * term's postings are stored in segments of 2^API_KW_SEG_BITS ids. */
+#define API_KW_SEG_BITS 12
 /* Adds (remove = false) or removes document id's text to/from the
  * collection's postings (cached; written by api_kw_flush at commit). */
 int api_kw_index(semlite_txn *t, api_tcoll *tc, uint32_t id, const char *text,

@@ -87,6 +87,7 @@ SEMLITE_API void semlite_collection_opts_init(semlite_collection_opts *o)
 	o->hnsw_m = 16;
 	o->hnsw_ef_construction = 200;
 	o->seed = 42;
+	o->keyword_index = 1;
 }
 
 /* Fills the record's settings and, for a model, the blob to store. */
@@ -95,8 +96,10 @@ static int coll_settings(const semlite_collection_opts *o, store_coll_rec *r,
 {
 	*blob = NULL;
 	if ((unsigned)o->metric > SEMLITE_METRIC_L2 ||
-	    (unsigned)o->precision > SEMLITE_PRECISION_F32)
-		return sl_err(SEMLITE_INVALID, "unknown metric or precision");
+	    (unsigned)o->precision > SEMLITE_PRECISION_F32 ||
+	    (unsigned)o->index > SEMLITE_INDEX_NONE)
+		return sl_err(SEMLITE_INVALID,
+		              "unknown metric, precision or index");
 	if (o->model_path && o->dim)
 		return sl_err(SEMLITE_INVALID,
 		              "give a model or a dimension, not both");
@@ -112,6 +115,9 @@ static int coll_settings(const semlite_collection_opts *o, store_coll_rec *r,
 	r->hnsw_ef_construction = o->hnsw_ef_construction;
 	r->seed = o->seed;
 	r->dim = o->dim;
+	r->flags = o->index == SEMLITE_INDEX_NONE ? STORE_COLL_NO_INDEX : 0;
+	if (!o->keyword_index)
+		r->flags |= STORE_COLL_NO_KEYWORDS;
 	if (o->dim)
 		return SEMLITE_OK;
 	int rc;
@@ -129,7 +135,7 @@ static int coll_settings(const semlite_collection_opts *o, store_coll_rec *r,
 		*blob = NULL;
 		return rc;
 	}
-	r->flags = STORE_COLL_HAS_MODEL;
+	r->flags |= STORE_COLL_HAS_MODEL;
 	r->model_len = *blen;
 	return SEMLITE_OK;
 }
@@ -213,7 +219,7 @@ static int coll_erase(const store_txn *t, const store_coll_rec *r)
 }
 
 /* True when another collection still pins this model hash. */
-static int model_shared(const store_txn *t, uint64_t hash, bool *shared)
+int api_model_shared(const store_txn *t, uint64_t hash, bool *shared)
 {
 	MDB_cursor *c;
 	*shared = false;
@@ -252,7 +258,7 @@ static int coll_drop_txn(store_env *e, const char *name)
 	if (!rc)
 		rc = store_coll_del(&t, name);
 	if (!rc && (r.flags & STORE_COLL_HAS_MODEL))
-		rc = model_shared(&t, r.model_hash, &shared);
+		rc = api_model_shared(&t, r.model_hash, &shared);
 	if (!rc && (r.flags & STORE_COLL_HAS_MODEL) && !shared)
 		rc = store_model_del(&t, r.model_hash);
 	if (!rc)
@@ -312,7 +318,7 @@ SEMLITE_API void semlite_collection_close(semlite_collection *c)
 {
 	if (!c)
 		return;
-	api_model_free(c->model);
+	api_coll_models_free(c);
 	store_dict_free(c->dict);
 	for (size_t i = 0; i < c->nretired; i++)
 		store_dict_free(c->retired[i]);
@@ -410,9 +416,12 @@ SEMLITE_API int semlite_collection_stats_get(semlite_collection *c,
 	if (rc)
 		return rc;
 	store_counters ctr;
+	store_coll_rec r; /* the snapshot's: adapt changes the model pin */
 	roaring_bitmap_t *tomb = NULL;
 	uint8_t k[FILT_KEY_MAX];
 	rc = api_coll_check(&t, c);
+	if (!rc)
+		rc = store_coll_get(&t, c->name, &r);
 	if (!rc)
 		rc = store_counters_get(&t, c->rec.id, &ctr);
 	if (!rc)
@@ -426,13 +435,16 @@ SEMLITE_API int semlite_collection_stats_get(semlite_collection *c,
 	out->metric = (semlite_metric)c->rec.metric;
 	out->precision = (semlite_precision)c->rec.precision;
 	out->has_model = !!(c->rec.flags & STORE_COLL_HAS_MODEL);
-	out->model_hash = out->has_model ? c->rec.model_hash : 0;
-	out->model_bytes = c->rec.model_len;
+	out->model_hash = out->has_model ? r.model_hash : 0;
+	out->model_bytes = r.model_len;
 	out->payload_bytes = ctr.payload_bytes;
 	out->stored_bytes = ctr.stored_bytes;
 	out->tombstones = roaring_bitmap_get_cardinality(tomb);
 	out->hnsw_m = c->rec.hnsw_m;
 	out->hnsw_ef_construction = c->rec.hnsw_ef_construction;
+	out->index = (c->rec.flags & STORE_COLL_NO_INDEX) ? SEMLITE_INDEX_NONE
+	                                                  : SEMLITE_INDEX_HNSW;
+	out->keyword_index = !(c->rec.flags & STORE_COLL_NO_KEYWORDS);
 	out->seed = c->rec.seed;
 	filt_bitmap_free(tomb);
 	return SEMLITE_OK;

@@ -146,7 +146,8 @@ static int retire(semlite_txn *t, api_tcoll *tc, uint32_t old)
 	MDB_val v;
 	uint64_t payload;
 	store_key_id(k, coll, old);
-	int rc = api_kw_retire(t, tc, old);
+	int rc = api_coll_keywords(&tc->coll->rec) ? api_kw_retire(t, tc, old)
+	                                           : SEMLITE_OK;
 	if (!rc)
 		rc = store_get(&t->st, STORE_DB_DOCS, k, 8, &v);
 	if (rc == SEMLITE_NOTFOUND)
@@ -175,15 +176,13 @@ static int retire(semlite_txn *t, api_tcoll *tc, uint32_t old)
 		                    filt_key_tombstones(bk, coll), old);
 	/* the graph keeps `old` as a tombstoned bridge and reconnects the
 	 * nodes that linked to it (index.c) */
-	if (!rc)
+	if (!rc && api_coll_indexed(&tc->coll->rec))
 		rc = api_index_repair(t, tc, old);
 	return rc;
 }
 
-/* The vector of op in t->vbuf: given, or encoded from the text. */
-static int op_vector(semlite_txn *t, api_tcoll *tc, const api_op *op)
+int api_vbuf_reserve(semlite_txn *t, uint32_t dim)
 {
-	uint32_t dim = tc->coll->rec.dim;
 	if (t->vcap < dim) {
 		float *v = sl_realloc(t->vbuf, dim * sizeof *v);
 		if (v)
@@ -195,6 +194,16 @@ static int op_vector(semlite_txn *t, api_tcoll *tc, const api_op *op)
 			return sl_err(SEMLITE_NOMEM, "vector buffer");
 		t->vcap = dim;
 	}
+	return SEMLITE_OK;
+}
+
+/* The vector of op in t->vbuf: given, or encoded from the text. */
+static int op_vector(semlite_txn *t, api_tcoll *tc, const api_op *op)
+{
+	uint32_t dim = tc->coll->rec.dim;
+	int rc0 = api_vbuf_reserve(t, dim);
+	if (rc0)
+		return rc0;
 	if (op->vec) {
 		memcpy(t->vbuf, op->vec, dim * sizeof(float));
 	} else {
@@ -209,7 +218,7 @@ static int op_vector(semlite_txn *t, api_tcoll *tc, const api_op *op)
 	return SEMLITE_OK;
 }
 
-static int put_vectors(semlite_txn *t, api_tcoll *tc, uint32_t id)
+int api_vectors_put(semlite_txn *t, api_tcoll *tc, uint32_t id)
 {
 	const store_coll_rec *r = &tc->coll->rec;
 	uint8_t k[8];
@@ -344,11 +353,11 @@ static int apply_put(semlite_txn *t, api_tcoll *tc, const api_op *op)
 	               v, 4);
 	if (!rc)
 		rc = put_doc_record(t, tc, op, idlen, id);
-	if (!rc && op->text)
+	if (!rc && op->text && api_coll_keywords(&tc->coll->rec))
 		rc = api_kw_index(t, tc, id, op->text, op->text_len, false);
 	if (!rc)
-		rc = put_vectors(t, tc, id);
-	if (!rc)
+		rc = api_vectors_put(t, tc, id);
+	if (!rc && api_coll_indexed(&tc->coll->rec))
 		rc = api_index_insert(t, tc, id);
 	if (!rc && op->meta) {
 		pair_ctx pc = {t, coll, id};

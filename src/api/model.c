@@ -15,6 +15,7 @@
 #include "api/api.h"
 #ifdef SEMLITE_HAVE_ENCODER
 #include "encoder/default_model.h"
+#include "encoder/train.h"
 #endif
 
 #include <math.h>
@@ -142,6 +143,62 @@ int api_encode(const enc_model *m, const char *text, size_t len, float *out)
 	return enc_encode(m, text, len, out);
 }
 
+/* Moves the handle's current model to old_models (caller holds c->mu). */
+static int keep_old(semlite_collection *c)
+{
+	size_t n = c->nold_models + 1;
+	enc_model **om = sl_realloc(c->old_models, n * sizeof *om);
+	if (!om)
+		return sl_err(SEMLITE_NOMEM, "model list");
+	c->old_models = om;
+	uint64_t *oh = sl_realloc(c->old_hashes, n * sizeof *oh);
+	if (!oh)
+		return sl_err(SEMLITE_NOMEM, "model list");
+	c->old_hashes = oh;
+	om[c->nold_models] = c->model;
+	oh[c->nold_models++] = c->model_hash;
+	return SEMLITE_OK;
+}
+
+/* Makes the model pinned by r the handle's current one (caller holds
+ * c->mu): a replaced model moves to old_models, as other threads may be
+ * encoding with it, and comes back from there when an older snapshot
+ * asks for it again. */
+static int coll_model_switch(semlite_collection *c, const store_txn *st,
+                             const store_coll_rec *r)
+{
+	enc_model *m = NULL;
+	size_t i = 0;
+	while (i < c->nold_models && c->old_hashes[i] != r->model_hash)
+		i++;
+	if (i < c->nold_models) {
+		m = c->old_models[i];
+		c->old_models[i] = c->model;
+		c->old_hashes[i] = c->model_hash;
+		goto done;
+	}
+	uint8_t *blob;
+	int rc = store_model_get(st, r->model_hash, r->model_len,
+	                         r->model_chunks, &blob);
+	if (rc)
+		return rc;
+	rc = blob_load(blob, (size_t)r->model_len, &m);
+	sl_free(blob);
+	if (!rc && enc_dim(m) != c->rec.dim)
+		rc = sl_err(SEMLITE_CORRUPT,
+		            "model: dimension differs from the collection's");
+	if (!rc && c->model)
+		rc = keep_old(c);
+	if (rc) {
+		enc_model_free(m);
+		return rc;
+	}
+done:
+	c->model = m;
+	c->model_hash = r->model_hash;
+	return SEMLITE_OK;
+}
+
 int api_coll_model(semlite_collection *c, const store_txn *st,
                    const enc_model **out)
 {
@@ -149,27 +206,63 @@ int api_coll_model(semlite_collection *c, const store_txn *st,
 		return sl_err(SEMLITE_INVALID,
 		              "collection '%s' has no model (vector-only)",
 		              c->name);
+	/* The snapshot's record says which model is current: `semlite
+	 * adapt` replaces it, and a handle opened before must follow. */
+	store_coll_rec r;
+	int rc = store_coll_get(st, c->name, &r);
+	if (rc == SEMLITE_NOTFOUND || (!rc && r.id != c->rec.id))
+		return sl_err(SEMLITE_NOTFOUND, "collection '%s' was dropped",
+		              c->name);
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&c->mu);
-	int rc = SEMLITE_OK;
-	if (!c->model) {
-		uint8_t *blob;
-		rc = store_model_get(st, c->rec.model_hash, c->rec.model_len,
-		                     c->rec.model_chunks, &blob);
-		if (!rc) {
-			rc = blob_load(blob, (size_t)c->rec.model_len,
-			               &c->model);
-			sl_free(blob);
-		}
-		if (!rc && enc_dim(c->model) != c->rec.dim) {
-			enc_model_free(c->model);
-			c->model = NULL;
-			rc = sl_err(SEMLITE_CORRUPT,
-			            "model: dimension differs from the "
-			            "collection's");
-		}
-	}
-	*out = c->model;
+	if (!c->model || c->model_hash != r.model_hash)
+		rc = coll_model_switch(c, st, &r);
+	*out = rc ? NULL : c->model;
 	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+void api_coll_models_free(semlite_collection *c)
+{
+	enc_model_free(c->model);
+	for (size_t i = 0; i < c->nold_models; i++)
+		enc_model_free(c->old_models[i]);
+	sl_free(c->old_models);
+	sl_free(c->old_hashes);
+}
+
+int api_model_from_blob(const uint8_t *blob, size_t len, enc_model **out)
+{
+	*out = NULL;
+	return blob_load(blob, len, out);
+}
+
+int api_model_adapt(const uint8_t *blob, size_t len, api_texts_fn src,
+                    void *src_ctx, const semlite_adapt_opts *o, uint8_t **out,
+                    size_t *out_len)
+{
+	enc_files in, nf;
+	int rc = blob_view(blob, len, &in);
+	if (rc)
+		return rc;
+	train_adapt_opts to = {.epochs = o->epochs,
+	                       .threads = o->threads,
+	                       .seed = o->seed,
+	                       .add_vocab = o->add_vocab,
+	                       .min_count = o->min_count,
+	                       .train_dim = o->train_dim,
+	                       .init_model = o->init_model != 0,
+	                       .mix = o->mix,
+	                       .mix_k = o->mix_k,
+	                       .sif_a = o->sif_a,
+	                       .n_common = o->n_common,
+	                       .progress = {o->progress, o->progress_ctx}};
+	rc = train_adapt(&in, src, src_ctx, &to, &nf);
+	if (rc)
+		return rc;
+	rc = blob_pack(&nf, out, out_len);
+	enc_files_free(&nf);
 	return rc;
 }
 
@@ -216,6 +309,33 @@ int api_coll_model(semlite_collection *c, const store_txn *st,
 	(void)c;
 	(void)st;
 	*out = NULL;
+	return no_encoder();
+}
+
+void api_coll_models_free(semlite_collection *c)
+{
+	(void)c;
+}
+
+int api_model_from_blob(const uint8_t *blob, size_t len, enc_model **out)
+{
+	(void)blob;
+	(void)len;
+	*out = NULL;
+	return no_encoder();
+}
+
+int api_model_adapt(const uint8_t *blob, size_t len, api_texts_fn src,
+                    void *src_ctx, const semlite_adapt_opts *o, uint8_t **out,
+                    size_t *out_len)
+{
+	(void)blob;
+	(void)len;
+	(void)src;
+	(void)src_ctx;
+	(void)o;
+	(void)out;
+	(void)out_len;
 	return no_encoder();
 }
 

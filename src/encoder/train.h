@@ -28,6 +28,7 @@
 #include <stdbool.h>
 
 #include "common/common.h"
+#include "encoder/encoder.h"
 
 /* Token ids of the special tokens every learned vocabulary starts with
  * (the order of BERT/potion: [PAD] [UNK] [CLS] [SEP] [MASK]). */
@@ -151,6 +152,8 @@ typedef struct train_sgns_opts {
 	double lr;
 	unsigned threads;
 	uint64_t seed;
+	const float *init_in; /* vocab x dim starting input vectors, or NULL
+	                         for word2vec's small random start */
 	train_progress_cb progress;
 } train_sgns_opts;
 
@@ -190,6 +193,12 @@ int train_post(float *vec, size_t vocab, size_t dim, const uint64_t *counts,
                const uint32_t *toks, size_t ntoks, const train_post_opts *o,
                float **out);
 
+/* Removes the top n principal directions of paragraph means over the
+ * stream `toks` (ids < vocab, TRAIN_BREAK between paragraphs) from every
+ * row of t (vocab x dim). */
+int train_remove_common(float *t, size_t vocab, size_t dim,
+                        const uint32_t *toks, size_t ntoks, unsigned n);
+
 /* ---- writers ------------------------------------------------------------ */
 
 enum train_dtype { TRAIN_F32 = 0, TRAIN_F16 = 1, TRAIN_I8 = 2 };
@@ -201,6 +210,9 @@ int train_write_config(const char *dir, size_t dim, const char *tok_name);
 /* Writes DIR/model.safetensors with one tensor "embeddings". */
 int train_write_safetensors(const char *dir, const float *table, size_t vocab,
                             size_t dim, enum train_dtype dt);
+/* Appends the bytes of such a model.safetensors to b. */
+int train_safetensors_bytes(const float *table, size_t vocab, size_t dim,
+                            enum train_dtype dt, train_buf *b);
 /* Writes a whole file (errors name it). */
 int train_write_file(const char *path, const void *data, size_t len);
 
@@ -208,5 +220,37 @@ int train_write_file(const char *path, const void *data, size_t len);
 
 /* semlite_train() for non-NULL opts (see semlite.h). */
 int train_run(const semlite_train_opts *opts);
+
+/* ---- adaptation of an existing model (train_adapt.c) ------------------ */
+
+/* Calls fn(fn_ctx, text, len) for every text of a source, in a fixed
+ * order; a nonzero return of fn stops and is returned. Called twice. */
+typedef int (*train_texts_fn)(void *src, train_text_fn fn, void *fn_ctx);
+
+typedef struct train_adapt_opts {
+	unsigned epochs;    /* skip-gram passes over the texts */
+	unsigned threads;   /* skip-gram threads */
+	uint64_t seed;      /* every random choice */
+	size_t add_vocab;   /* whole words added to the vocabulary (at most) */
+	unsigned min_count; /* an added word occurs at least this often */
+	size_t train_dim;   /* skip-gram dimension (<= the model's) */
+	bool init_model;    /* start skip-gram from the model's rows */
+	double mix;         /* learned share as in train_post_opts */
+	double mix_k;
+	double sif_a;      /* SIF a over the texts' token frequencies */
+	unsigned n_common; /* common components removed */
+	train_progress_cb progress;
+} train_adapt_opts;
+
+/*
+ * Adapts the model whose files are `in` to the texts of `src` (see
+ * train_adapt.c) and returns the new model's files in *out (sl_malloc'd;
+ * enc_files_free). Same dimension; tokenizer.json changes only when words
+ * were added. SEMLITE_UNSUPPORTED when words are to be added to a
+ * tokenizer that is not WordPiece; SEMLITE_INVALID when the texts hold no
+ * token of the model.
+ */
+int train_adapt(const enc_files *in, train_texts_fn src, void *src_ctx,
+                const train_adapt_opts *o, enc_files *out);
 
 #endif /* SL_ENCODER_TRAIN_H */

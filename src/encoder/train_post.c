@@ -118,8 +118,8 @@ out:
 
 /* Removes the top n principal directions of paragraph means (up to 50,000
  * paragraphs spread evenly over the stream) from every row. */
-static int remove_common(float *t, size_t vocab, size_t dim,
-                         const uint32_t *toks, size_t ntoks, unsigned n)
+int train_remove_common(float *t, size_t vocab, size_t dim,
+                        const uint32_t *toks, size_t ntoks, unsigned n)
 {
 	double *m2 = sl_calloc(dim * dim, sizeof *m2);
 	double *v = sl_malloc(dim * sizeof *v);
@@ -263,7 +263,8 @@ int train_post(float *vec, size_t vocab, size_t dim, const uint64_t *counts,
 			t[i * od + k] = (float)(t[i * od + k] * w);
 	}
 	if (o->n_common)
-		rc = remove_common(t, vocab, od, toks, ntoks, o->n_common);
+		rc =
+		    train_remove_common(t, vocab, od, toks, ntoks, o->n_common);
 out:
 	if (rc)
 		sl_free(t);

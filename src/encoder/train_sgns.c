@@ -240,6 +240,8 @@ static int init_tables(sgns_job *j, float **w_in, float **w_out)
 	for (size_t i = 0; i < n; i++)
 		(*w_in)[i] =
 		    (float)((sl_rng_uniform(&rng) - 0.5) / (double)j->o->dim);
+	if (j->o->init_in)
+		memcpy(*w_in, j->o->init_in, n * sizeof **w_in);
 	for (int k = 0; k < SIG_TABLE; k++) {
 		double x = ((double)k / SIG_TABLE * 2 - 1) * SIG_MAX;
 		j->sig[k] = (float)(1.0 / (1.0 + exp(-x)));

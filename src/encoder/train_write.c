@@ -176,12 +176,12 @@ static int encode_table(const float *t, size_t n, enum train_dtype dt,
 	return rc;
 }
 
-int train_write_safetensors(const char *dir, const float *table, size_t vocab,
-                            size_t dim, enum train_dtype dt)
+int train_safetensors_bytes(const float *table, size_t vocab, size_t dim,
+                            enum train_dtype dt, train_buf *b)
 {
 	static const char *const names[] = {"F32", "F16", "I8"};
 	static const size_t width[] = {4, 2, 1};
-	train_buf hdr = {0}, b = {0};
+	train_buf hdr = {0};
 	size_t bytes = vocab * dim * width[dt];
 	int rc = train_buf_printf(&hdr,
 	                          "{\"embeddings\":{\"dtype\":\"%s\",\"shape\":"
@@ -192,14 +192,22 @@ int train_write_safetensors(const char *dir, const float *table, size_t vocab,
 	uint8_t len8[8];
 	sl_store_u64le(len8, hdr.len);
 	if (!rc)
-		rc = train_buf_put(&b, len8, 8);
+		rc = train_buf_put(b, len8, 8);
 	if (!rc)
-		rc = train_buf_put(&b, hdr.p, hdr.len);
+		rc = train_buf_put(b, hdr.p, hdr.len);
 	if (!rc)
-		rc = encode_table(table, vocab * dim, dt, &b);
+		rc = encode_table(table, vocab * dim, dt, b);
+	train_buf_free(&hdr);
+	return rc;
+}
+
+int train_write_safetensors(const char *dir, const float *table, size_t vocab,
+                            size_t dim, enum train_dtype dt)
+{
+	train_buf b = {0};
+	int rc = train_safetensors_bytes(table, vocab, dim, dt, &b);
 	if (!rc)
 		rc = write_in(dir, "model.safetensors", &b);
-	train_buf_free(&hdr);
 	train_buf_free(&b);
 	return rc;
 }
