@@ -81,6 +81,24 @@ static int purged_add(const store_txn *st, uint32_t coll, uint64_t n)
 	return store_put_checked(st, STORE_DB_META, k, 5, v, 8);
 }
 
+/* Refuses to work on counters that disagree with the tombstones (the
+ * walk over every id below next_id would trust a damaged next_id). */
+static int books_check(const store_txn *st, uint32_t coll,
+                       const store_counters *ctr, uint64_t tombs)
+{
+	uint64_t purged;
+	int rc = api_purged_get(st, coll, &purged);
+	if (rc)
+		return rc;
+	if ((uint64_t)ctr->live + tombs + purged != ctr->next_id)
+		return sl_err(SEMLITE_CORRUPT,
+		              "meta: collection %u counts %u live + %llu "
+		              "tombstoned + %llu compacted ids, next id %u",
+		              coll, ctr->live, (unsigned long long)tombs,
+		              (unsigned long long)purged, ctr->next_id);
+	return SEMLITE_OK;
+}
+
 /* Step 1: the graph, through the LMDB store of the index. */
 static int graph_compact(const store_txn *st, const store_coll_rec *r,
                          uint32_t next_id, const roaring_bitmap_t *tomb,
@@ -97,7 +115,11 @@ static int graph_compact(const store_txn *st, const store_coll_rec *r,
 		hnsw_lmdb_params(r, &c.p);
 		c.ops = &hnsw_lmdb_ops;
 		c.store = &s;
-		rc = hnsw_compact(&c, sc, dropped);
+		/* a damaged graph is reported, not rewritten into another
+		 * damaged one */
+		rc = hnsw_check(&c);
+		if (!rc)
+			rc = hnsw_compact(&c, sc, dropped);
 		hnsw_lmdb_close(&s);
 	}
 	hnsw_scratch_free(sc);
@@ -127,7 +149,8 @@ static int filter_purge(const store_txn *st, const MDB_val *k, const MDB_val *v,
 
 /* Calls fn on every record of db whose key starts with pre[pl], in key
  * order. The cursor is re-seeked just past each key after fn returns, so
- * fn may rewrite or delete the record it was given. */
+ * fn may rewrite or delete the record it was given (the value then stops
+ * being valid; the key is a copy). */
 typedef int (*walk_fn)(const store_txn *st, const MDB_val *k, const MDB_val *v,
                        void *arg);
 
@@ -152,9 +175,13 @@ static int walk(const store_txn *st, store_db db, const uint8_t *pre, size_t pl,
 			             store_db_name(db), k.mv_size);
 			break;
 		}
+		/* fn gets the key as a copy: a write may move the bytes
+		 * of the map it pointed to (LMDB reuses and reshuffles
+		 * pages dirtied in this transaction) */
 		memcpy(seek, k.mv_data, k.mv_size);
 		seek[k.mv_size] = 0;
 		sl = k.mv_size + 1;
+		k.mv_data = seek;
 		if ((err = fn(st, &k, &v, arg)))
 			break;
 	}
@@ -199,6 +226,8 @@ static int compact_txn(semlite_collection *c, uint64_t *purged)
 	if (rc || roaring_bitmap_is_empty(tomb))
 		goto out;
 	*purged = roaring_bitmap_get_cardinality(tomb);
+	if ((rc = books_check(&t, c->rec.id, &ctr, *purged)))
+		goto out;
 	rc = graph_compact(&t, &c->rec, ctr.next_id, tomb, &dropped);
 	if (!rc) {
 		uint8_t pre[5];

@@ -21,10 +21,11 @@
  * - hamming: nibble-lookup popcount (vpshufb) + vpsadbw, as in avx2.c but
  *   64 bytes per step.
  * - tails: one masked load per operand (see ldt()), except hamming.
- * - dot_f32_many, dot_i8_many: one query against four vectors at a time
- *   (see dot4_f32, dot4_i8). VPOPCNTQ
- * would be faster, but it is a separate CPUID feature (AVX512_VPOPCNTDQ) that
- * many AVX-512 CPUs lack.
+ * - dot_f32_many, dot_i8_many: one query against four (f32) or eight
+ *   (int8) vectors at a time, the query loaded once per chunk for all of
+ *   them, one combined horizontal sum per group (see dot4_f32, dot8_i8).
+ * - hamming: VPOPCNTQ would be faster, but it is a separate CPUID feature
+ *   (AVX512_VPOPCNTDQ) that many AVX-512 CPUs lack.
  */
 #include "kernels/variants.h"
 
@@ -125,6 +126,24 @@ static inline simde__m256i ldth(const uint16_t *p, size_t r)
 #endif
 }
 
+/*
+ * acc + vpdpbusd(u, s). gcc 12 compiles the intrinsic in a loop with a
+ * register copy of the accumulator before and after every instruction
+ * (two extra moves per vpdpbusd, measured 30-40% slower in dot8_i8), so
+ * with native VNNI the instruction is written out; the constraint "+v"
+ * ties the accumulator to the destination as the instruction does.
+ */
+static inline simde__m512i dpbusd(simde__m512i acc, simde__m512i u,
+                                  simde__m512i s)
+{
+#if defined(SIMDE_X86_AVX512VNNI_NATIVE) && defined(__GNUC__)
+	__asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u), "v"(s));
+	return acc;
+#else
+	return dpbusd(acc, u, s);
+#endif
+}
+
 /* STEP and TAIL from FOLD(k, va, vb), for 16 floats or 64 bytes. */
 #define STEP(k, pa, pb)  FOLD(k, LD(pa), LD(pb))
 #define TAIL(i, r)       FOLD(1, ldt(a + (i), r), ldt(b + (i), r))
@@ -180,9 +199,8 @@ static int32_t dot_i8(const int8_t *a, const int8_t *b, size_t n)
 #define FOLD(k, x, y)                                                          \
 	do {                                                                   \
 		simde__m512i y_ = y;                                           \
-		s[k] = simde_mm512_dpbusd_epi32(                               \
-		    s[k], simde_mm512_xor_si512(x, flip), y_);                 \
-		sb[k] = simde_mm512_dpbusd_epi32(sb[k], ones, y_);             \
+		s[k] = dpbusd(s[k], simde_mm512_xor_si512(x, flip), y_);       \
+		sb[k] = dpbusd(sb[k], ones, y_);                               \
 	} while (0)
 	KERN_BLOCKS(WB, STEPI, TAILI);
 #undef FOLD
@@ -332,92 +350,267 @@ static void dot4_f32(const float *q, const float *const *x, size_t n,
 	         simde_mm512_add_ps(a2, b2), simde_mm512_add_ps(a3, b3), out);
 }
 
+/*
+ * Eight 16-lane int32 accumulators to their eight horizontal sums minus
+ * the horizontal sum of c, in order, as one 256-bit vector. Two in-lane
+ * rounds first (unpack 32-bit, then 64-bit halves of two vectors and add:
+ * cheap single-cycle shuffles, and each round pairs vectors so no lane is
+ * wasted) leave, in 128-bit lane k of q0, partial sum k of vectors 0-3 (of
+ * q1: 4-7); two cross-lane rounds add the lanes and one shuffle packs the
+ * result: 24 instructions for eight sums (against ~9 per sum for separate
+ * reductions), plus 7 for the correction: c is reduced by the first round
+ * alongside and subtracted there, once per pair. A first version started with
+ * the cross-lane rounds (blend + vshufi64x2 / vpermt2q) and measured ~6% slower
+ * per distance at dim 256.
+ */
+static inline simde__m256i hsum8_epi32(const simde__m512i v[8], simde__m512i c)
+{
+#define PAIR(a, b)                                                             \
+	simde_mm512_add_epi32(simde_mm512_unpacklo_epi32(a, b),                \
+	                      simde_mm512_unpackhi_epi32(a, b))
+#define QUAD(a, b)                                                             \
+	simde_mm512_add_epi32(simde_mm512_unpacklo_epi64(a, b),                \
+	                      simde_mm512_unpackhi_epi64(a, b))
+	/* the same pairing of c with itself matches both vectors' layout */
+	simde__m512i cc = PAIR(c, c);
+#define PAIRC(a, b) simde_mm512_sub_epi32(PAIR(a, b), cc)
+	simde__m512i q0 = QUAD(PAIRC(v[0], v[1]), PAIRC(v[2], v[3]));
+	simde__m512i q1 = QUAD(PAIRC(v[4], v[5]), PAIRC(v[6], v[7]));
+#undef PAIRC
+#undef QUAD
+#undef PAIR
+	/* low 256 bits: vectors 0-3 (two partials), high: 4-7 */
+	simde__m512i r =
+	    simde_mm512_add_epi32(simde_mm512_mask_blend_epi64(0xf0, q0, q1),
+	                          simde_mm512_shuffle_i64x2(q0, q1, 0x4e));
+	/* 128-bit lanes 0 and 2: the sums of vectors 0-3 and 4-7 */
+	r = simde_mm512_add_epi32(r, simde_mm512_shuffle_i64x2(r, r, 0xb1));
+	return simde_mm512_castsi512_si256(
+	    simde_mm512_shuffle_i64x2(r, r, 0x08));
+}
+
+/* hsum8_epi32 (above) for floats: the same shuffles, float adds, no
+ * correction. */
+static inline simde__m256 hsum8_ps(const simde__m512 v[8])
+{
+	simde__m512i c[8];
+	for (int k = 0; k < 8; k++)
+		c[k] = simde_mm512_castps_si512(v[k]);
+#define ADD(a, b)                                                              \
+	simde_mm512_castps_si512(simde_mm512_add_ps(                           \
+	    simde_mm512_castsi512_ps(a), simde_mm512_castsi512_ps(b)))
+#define PAIR(a, b)                                                             \
+	ADD(simde_mm512_unpacklo_epi32(a, b), simde_mm512_unpackhi_epi32(a, b))
+#define QUAD(a, b)                                                             \
+	ADD(simde_mm512_unpacklo_epi64(a, b), simde_mm512_unpackhi_epi64(a, b))
+	simde__m512i q0 = QUAD(PAIR(c[0], c[1]), PAIR(c[2], c[3]));
+	simde__m512i q1 = QUAD(PAIR(c[4], c[5]), PAIR(c[6], c[7]));
+	simde__m512i r = ADD(simde_mm512_mask_blend_epi64(0xf0, q0, q1),
+	                     simde_mm512_shuffle_i64x2(q0, q1, 0x4e));
+	r = ADD(r, simde_mm512_shuffle_i64x2(r, r, 0xb1));
+#undef QUAD
+#undef PAIR
+#undef ADD
+	return simde_mm512_castps512_ps256(
+	    simde_mm512_castsi512_ps(simde_mm512_shuffle_i64x2(r, r, 0x08)));
+}
+
+/*
+ * One query against eight float vectors: eight FMA chains (one per
+ * vector) cover the FMA latency x throughput; each 16-float query chunk
+ * is loaded once for eight FMAs whose other operand comes straight from
+ * memory — nine loads per eight FMAs, cap 89% of the FMA peak (dot4_f32:
+ * five per four, 80%) — and one hsum8_ps gives the eight results.
+ */
+static void dot8_f32(const float *q, const float *const *x, size_t n,
+                     float *out)
+{
+	const float *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3], *x4 = x[4],
+	            *x5 = x[5], *x6 = x[6], *x7 = x[7];
+	simde__m512 a0 = simde_mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0,
+	            a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+#define CHUNK(L, i)                                                            \
+	do {                                                                   \
+		simde__m512 q0 = L(q + (i));                                   \
+		a0 = simde_mm512_fmadd_ps(q0, L(x0 + (i)), a0);                \
+		a1 = simde_mm512_fmadd_ps(q0, L(x1 + (i)), a1);                \
+		a2 = simde_mm512_fmadd_ps(q0, L(x2 + (i)), a2);                \
+		a3 = simde_mm512_fmadd_ps(q0, L(x3 + (i)), a3);                \
+		a4 = simde_mm512_fmadd_ps(q0, L(x4 + (i)), a4);                \
+		a5 = simde_mm512_fmadd_ps(q0, L(x5 + (i)), a5);                \
+		a6 = simde_mm512_fmadd_ps(q0, L(x6 + (i)), a6);                \
+		a7 = simde_mm512_fmadd_ps(q0, L(x7 + (i)), a7);                \
+	} while (0)
+	size_t i = 0;
+	for (; i + 16 <= n; i += 16)
+		CHUNK(LD, i);
+	if (i < n) {
+		size_t r = n - i;
+#define LT(p) ldt(p, r)
+		CHUNK(LT, i);
+#undef LT
+	}
+#undef CHUNK
+	simde__m512 v[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+	simde_mm256_storeu_ps(out, hsum8_ps(v));
+}
+
+/* Groups of eight, then as dot_i8_many (dot_i8_rest). */
+static void dot_f32_rest(const float *q, const float *const *x, size_t m,
+                         size_t n, float *out)
+{
+	if (m >= 4) {
+		dot4_f32(q, x, n, out);
+		x += 4;
+		out += 4;
+		m -= 4;
+	}
+	if (m >= 2) {
+		const float *xs[4] = {x[0], x[1], x[m - 1], x[m - 1]};
+		float t[4];
+		dot4_f32(q, xs, n, t);
+		memcpy(out, t, m * sizeof *t);
+	} else if (m == 1) {
+		out[0] = dot_f32(q, x[0], n);
+	}
+}
+
 static void dot_f32_many(const float *q, const float *const *x, size_t m,
                          size_t n, float *out)
 {
 	size_t j = 0;
-	for (; j + 4 <= m; j += 4)
-		dot4_f32(q, x + j, n, out + j);
-	for (; j < m; j++)
-		out[j] = dot_f32(q, x[j], n);
-}
-
-/* sum q[i], for the offset correction of dot4_i8. */
-static uint32_t sum_i8(const int8_t *q, size_t n)
-{
-	const simde__m512i ones = simde_mm512_set1_epi8(1);
-	simde__m512i s = simde_mm512_setzero_si512();
-	size_t i = 0;
-	for (; i + 64 <= n; i += 64)
-		s = simde_mm512_dpbusd_epi32(s, ones, LDI(q + i));
-	if (i < n)
-		s = simde_mm512_dpbusd_epi32(s, ones, ldti(q + i, n - i));
-	return hsum_epi32(s);
+	for (; j + 8 <= m; j += 8)
+		dot8_f32(q, x + j, n, out + j);
+	if (j < m)
+		dot_f32_rest(q, x + j, m - j, n, out + j);
 }
 
 /*
- * One query against four int8 vectors with vpdpbusd. Here the vectors are
- * the unsigned operand (x + 128, by flipping the sign bit) and the query
- * the signed one, so the correction 128 * sum q is the same for every
- * vector: dot_i8_many computes it once per call. A 64-byte chunk then
- * costs four vpdpbusd and five loads for 256 multiply-adds (cap 80% of the
- * VNNI peak by the loads, against 50% for the pairwise kernel). Exact for
- * every int8 input, as dot_i8 (modular 32-bit arithmetic, n < 2^17).
- * Masked-off tail bytes of x become 128 after the flip but meet zero
- * query bytes.
+ * The one-to-many int8 kernels. The vectors are vpdpbusd's unsigned
+ * operand (x + 128, by flipping the sign bit: one xor, folded with the
+ * load) and the query the signed one, so sum (x+128)*q = sum x*q +
+ * 128 * sum q, and the correction is the same for every vector: one more
+ * vpdpbusd per 64-byte chunk (the bytes 128 against the query chunk
+ * already in a register) accumulates it lane by lane, and it is
+ * subtracted during the reduction.
+ * Computing it in a separate pass before the loop (as the first version
+ * did) measured ~0.5-1 cycle per distance slower at dim 256: its
+ * vpdpbusd chain and horizontal sum sat on the critical path of every
+ * call. All sums are modular 32-bit, exact whenever the true result fits
+ * (n < 2^17), -128 included. Masked-off tail bytes of x become 128 after
+ * the flip but meet zero query bytes, which also add nothing to the
+ * correction.
+ *
+ * dot8_i8: one accumulator per vector (eight independent vpdpbusd chains,
+ * plus the correction's, cover its latency x throughput); a query chunk is
+ * loaded once for eight vectors — nine loads for 512 multiply-adds, cap
+ * 89% of the VNNI peak by the two 512-bit loads per cycle — and the eight
+ * results share one hsum8_epi32.
  */
-static void dot4_i8(const int8_t *q, const int8_t *const *x, size_t n,
-                    uint32_t corr, int32_t *out)
+#define FLIP_DP(acc, xv, qv)                                                   \
+	acc = dpbusd(acc, simde_mm512_xor_si512(xv, flip), qv)
+
+static void dot8_i8(const int8_t *q, const int8_t *const *x, size_t n,
+                    int32_t *out)
 {
-	const int8_t *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
+	const int8_t *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3], *x4 = x[4],
+	             *x5 = x[5], *x6 = x[6], *x7 = x[7];
 	const simde__m512i flip = simde_mm512_set1_epi8((int8_t)0x80);
 	/* named accumulators, as in dot4_f32 */
 	simde__m512i a0 = simde_mm512_setzero_si512(), a1 = a0, a2 = a0,
-	             a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-#define DP(acc, xv, qv)                                                        \
-	acc = simde_mm512_dpbusd_epi32(acc, simde_mm512_xor_si512(xv, flip), qv)
+	             a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, c = a0;
+#define CHUNK(L, i)                                                            \
+	do {                                                                   \
+		simde__m512i q0 = L(q + (i));                                  \
+		c = dpbusd(c, flip, q0);                                       \
+		FLIP_DP(a0, L(x0 + (i)), q0);                                  \
+		FLIP_DP(a1, L(x1 + (i)), q0);                                  \
+		FLIP_DP(a2, L(x2 + (i)), q0);                                  \
+		FLIP_DP(a3, L(x3 + (i)), q0);                                  \
+		FLIP_DP(a4, L(x4 + (i)), q0);                                  \
+		FLIP_DP(a5, L(x5 + (i)), q0);                                  \
+		FLIP_DP(a6, L(x6 + (i)), q0);                                  \
+		FLIP_DP(a7, L(x7 + (i)), q0);                                  \
+	} while (0)
 	size_t i = 0;
-	for (; i + 128 <= n; i += 128) {
-		simde__m512i q0 = LDI(q + i), q1 = LDI(q + i + 64);
-		DP(a0, LDI(x0 + i), q0);
-		DP(b0, LDI(x0 + i + 64), q1);
-		DP(a1, LDI(x1 + i), q0);
-		DP(b1, LDI(x1 + i + 64), q1);
-		DP(a2, LDI(x2 + i), q0);
-		DP(b2, LDI(x2 + i + 64), q1);
-		DP(a3, LDI(x3 + i), q0);
-		DP(b3, LDI(x3 + i + 64), q1);
+	for (; i + 64 <= n; i += 64)
+		CHUNK(LDI, i);
+	if (i < n) {
+		size_t r = n - i;
+#define LT(p) ldti(p, r)
+		CHUNK(LT, i);
+#undef LT
 	}
-	for (; i < n; i += 64) {
-		size_t r = n - i < 64 ? n - i : 64;
-#define L(p) (r == 64 ? LDI(p) : ldti(p, r))
-		simde__m512i q0 = L(q + i);
-		DP(a0, L(x0 + i), q0);
-		DP(a1, L(x1 + i), q0);
-		DP(a2, L(x2 + i), q0);
-		DP(a3, L(x3 + i), q0);
-#undef L
+#undef CHUNK
+	simde__m512i v[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+	simde_mm256_storeu_si256((void *)out, hsum8_epi32(v, c));
+}
+
+/* The same for four vectors (a group of four, or a remainder of two or
+ * three with a vector repeated); cap 80% of the peak by the loads. */
+static void dot4_i8(const int8_t *q, const int8_t *const *x, size_t n,
+                    int32_t *out)
+{
+	const int8_t *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
+	const simde__m512i flip = simde_mm512_set1_epi8((int8_t)0x80);
+	simde__m512i a0 = simde_mm512_setzero_si512(), a1 = a0, a2 = a0,
+	             a3 = a0, c = a0;
+#define CHUNK(L, i)                                                            \
+	do {                                                                   \
+		simde__m512i q0 = L(q + (i));                                  \
+		c = dpbusd(c, flip, q0);                                       \
+		FLIP_DP(a0, L(x0 + (i)), q0);                                  \
+		FLIP_DP(a1, L(x1 + (i)), q0);                                  \
+		FLIP_DP(a2, L(x2 + (i)), q0);                                  \
+		FLIP_DP(a3, L(x3 + (i)), q0);                                  \
+	} while (0)
+	size_t i = 0;
+	for (; i + 64 <= n; i += 64)
+		CHUNK(LDI, i);
+	if (i < n) {
+		size_t r = n - i;
+#define LT(p) ldti(p, r)
+		CHUNK(LT, i);
+#undef LT
 	}
-#undef DP
-	int32_t t[4];
-	hsum4_epi32(
-	    simde_mm512_add_epi32(a0, b0), simde_mm512_add_epi32(a1, b1),
-	    simde_mm512_add_epi32(a2, b2), simde_mm512_add_epi32(a3, b3), t);
-	for (int k = 0; k < 4; k++)
-		out[k] = (int32_t)((uint32_t)t[k] - corr);
+#undef CHUNK
+	hsum4_epi32(simde_mm512_sub_epi32(a0, c), simde_mm512_sub_epi32(a1, c),
+	            simde_mm512_sub_epi32(a2, c), simde_mm512_sub_epi32(a3, c),
+	            out);
+}
+#undef FLIP_DP
+
+/* The last m < 8 vectors: a group of four, then two or three as a group
+ * of four with the last vector repeated (cheaper than pairwise calls), a
+ * single one pairwise. Out of line so the groups-of-eight path needs no
+ * stack frame. */
+static void dot_i8_rest(const int8_t *q, const int8_t *const *x, size_t m,
+                        size_t n, int32_t *out)
+{
+	if (m >= 4) {
+		dot4_i8(q, x, n, out);
+		x += 4;
+		out += 4;
+		m -= 4;
+	}
+	if (m >= 2) {
+		const int8_t *xs[4] = {x[0], x[1], x[m - 1], x[m - 1]};
+		int32_t t[4];
+		dot4_i8(q, xs, n, t);
+		memcpy(out, t, m * sizeof *t);
+	} else if (m == 1) {
+		out[0] = dot_i8(q, x[0], n);
+	}
 }
 
 static void dot_i8_many(const int8_t *q, const int8_t *const *x, size_t m,
                         size_t n, int32_t *out)
 {
 	size_t j = 0;
-	if (m >= 4) {
-		uint32_t corr = 128u * sum_i8(q, n);
-		for (; j + 4 <= m; j += 4)
-			dot4_i8(q, x + j, n, corr, out + j);
-	}
-	for (; j < m; j++)
-		out[j] = dot_i8(q, x[j], n);
+	for (; j + 8 <= m; j += 8)
+		dot8_i8(q, x + j, n, out + j);
+	if (j < m)
+		dot_i8_rest(q, x + j, m - j, n, out + j);
 }
 
 const kern_ops kern_avx512_ops = {

@@ -110,25 +110,33 @@ static int check_float(const kern_ops *v, const kern_case *c)
 	return SEMLITE_OK;
 }
 
-/* The one-to-many kernels: query a against {b, a, b, b, a} (a group of
- * four and a remainder), each result checked like the pairwise one. */
+/* The one-to-many kernels: query a against 15 vectors drawn from {a, b}
+ * (a group of eight, one of four, and a remainder of three, which covers
+ * every code path of the native kernels), each result checked like the
+ * pairwise one. */
+#define NMANY 15
 static int check_many(const kern_ops *v, const kern_case *c)
 {
 	const kern_ops *s = &kern_scalar_ops;
 	size_t n = c->n;
-	const float *xf[5] = {c->fb, c->fa, c->fb, c->fb, c->fa};
-	const int8_t *xi[5] = {c->ib, c->ia, c->ib, c->ib, c->ia};
-	float of[5];
-	int32_t oi[5];
+	const float *xf[NMANY];
+	const int8_t *xi[NMANY];
+	for (int j = 0; j < NMANY; j++) { /* b a b b a b b a ... */
+		bool a = j % 3 == 1;
+		xf[j] = a ? c->fa : c->fb;
+		xi[j] = a ? c->ia : c->ib;
+	}
+	float of[NMANY];
+	int32_t oi[NMANY];
 	double sab = 0, saa = 0;
 	for (size_t i = 0; i < n; i++) {
 		sab += fabs((double)c->fa[i] * c->fb[i]);
 		saa += (double)c->fa[i] * c->fa[i];
 	}
 	double g = gamma_n(n + 4), tiny = (double)(n + 1) * 0x1p-148;
-	v->dot_f32_many(c->fa, xf, 5, n, of);
-	v->dot_i8_many(c->ia, xi, 5, n, oi);
-	for (int j = 0; j < 5; j++) {
+	v->dot_f32_many(c->fa, xf, NMANY, n, of);
+	v->dot_i8_many(c->ia, xi, NMANY, n, oi);
+	for (int j = 0; j < NMANY; j++) {
 		float ref = s->dot_f32(c->fa, xf[j], n);
 		double tol = g * (xf[j] == c->fa ? saa : sab) + tiny;
 		if (!close_enough(of[j], ref, tol, c->exact))
@@ -139,6 +147,7 @@ static int check_many(const kern_ops *v, const kern_case *c)
 	}
 	return SEMLITE_OK;
 }
+#undef NMANY
 
 int kern_check_case(const kern_ops *v, const kern_case *c)
 {

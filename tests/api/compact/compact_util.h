@@ -46,8 +46,9 @@ static inline semlite_collection *cu_make(semlite_db **db, uint32_t dim,
 	return c;
 }
 
-/* Puts ids [from, to) with vectors x[id * dim] and metadata {"p50": id%2}
- * (so compaction has filter bitmaps to clean), in one transaction. */
+/* Puts ids [from, to) with vectors x[id * dim] and metadata {"p50": id%2,
+ * "g": id%37} (so compaction has filter bitmaps to clean: two large ones,
+ * 37 small ones), in one transaction. */
 static inline void cu_put(semlite_db *db, semlite_collection *c, const float *x,
                           uint32_t dim, unsigned from, unsigned to)
 {
@@ -56,7 +57,8 @@ static inline void cu_put(semlite_db *db, semlite_collection *c, const float *x,
 	assert_int_equal(semlite_txn_begin(db, &t), 0);
 	for (unsigned i = from; i < to; i++) {
 		snprintf(id, sizeof id, "%u", i);
-		snprintf(meta, sizeof meta, "{\"p50\": \"%u\"}", i % 2);
+		snprintf(meta, sizeof meta, "{\"p50\": \"%u\", \"g\": \"%u\"}",
+		         i % 2, i % 37);
 		assert_int_equal(semlite_vector_put(c, t, id,
 		                                    x + (size_t)i * dim, dim,
 		                                    NULL, 0, meta),
@@ -165,6 +167,33 @@ static inline unsigned cu_mark(uint8_t *del, unsigned n, double frac,
 		added++;
 	}
 	return added;
+}
+
+/* Every filter g=v (v < 37) still selects exactly the live ids that had
+ * it: compaction rewrote those bitmaps. */
+static inline void cu_groups_ok(semlite_collection *c, const float *q,
+                                uint32_t dim, const uint8_t *del, unsigned n)
+{
+	for (unsigned g = 0; g < 37; g++) {
+		semlite_search_opts o;
+		semlite_results *r;
+		char val[16];
+		unsigned want = 0;
+		for (unsigned i = g; i < n; i += 37)
+			want += !del[i];
+		snprintf(val, sizeof val, "%u", g);
+		semlite_search_opts_init(&o);
+		o.k = n;
+		o.exact = 1;
+		o.where_field = "g";
+		o.where_value = val;
+		assert_int_equal(semlite_search_vector(c, q, dim, &o, &r), 0);
+		assert_int_equal(r->count, want);
+		for (size_t j = 0; j < r->count; j++)
+			assert_int_equal((unsigned)atoi(r->items[j].id) % 37,
+			                 g);
+		semlite_results_free(r);
+	}
 }
 
 #endif

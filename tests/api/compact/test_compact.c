@@ -92,9 +92,11 @@ static void test_compact_deletes(void **state)
 	unsigned n1 = cu_mark(del, N, 0.10, 1, 5);
 	cu_delete(db, c, del, N, 1);
 	compact_phase(db, c, q, del, n1, "10% deleted");
+	cu_groups_ok(c, q, DIM, del, N);
 	unsigned n2 = cu_mark(del, N, 0.50, 2, 6);
 	cu_delete(db, c, del, N, 2);
 	compact_phase(db, c, q, del, n2, "50% deleted");
+	cu_groups_ok(c, q, DIM, del, N);
 	/* an upsert leaves a tombstone of the old version, compacted too */
 	assert_int_equal(semlite_vector_put(c, NULL, "0", q, DIM, NULL, 0,
 	                                    "{\"p50\": \"0\"}"),

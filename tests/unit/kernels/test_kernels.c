@@ -302,12 +302,50 @@ static void test_f16_rounding(void **state)
 }
 
 /*
- * The one-to-many kernels against nine distinct vectors (two groups of
- * four and a remainder), each at its own misalignment: small-integer
- * floats (every partial sum exact, so results must be bit-identical to the
- * scalar reference) and full-range int8, every dimension 1..MAXN.
+ * The one-to-many kernels against NMANY distinct vectors, each at its own
+ * misalignment, for every count m = 0..NMANY (groups of eight and four and
+ * every remainder) and every dimension 1..MAXN: small-integer floats
+ * (every partial sum exact, so results must be bit-identical to the scalar
+ * reference) and full-range int8; then int8 at its extremes (-128 and 127
+ * in every combination, where the +128 offset and its correction are most
+ * likely to go wrong) for every dimension.
  */
-#define NMANY 9
+#define NMANY 19
+typedef struct many_ref {
+	float f[NMANY];
+	int32_t i[NMANY];
+} many_ref;
+
+static void check_many_all(const kern_ops *const *vs, int nv, const float *fq,
+                           const float *const *xf, const int8_t *iq,
+                           const int8_t *const *xi, size_t n)
+{
+	many_ref ref;
+	for (int j = 0; j < NMANY; j++) {
+		ref.f[j] = kern_scalar_ops.dot_f32(fq, xf[j], n);
+		ref.i[j] = kern_scalar_ops.dot_i8(iq, xi[j], n);
+	}
+	for (int v = 0; v < nv; v++) {
+		for (size_t m = 0; m <= NMANY; m++) {
+			float of[NMANY + 1];
+			int32_t oi[NMANY + 1];
+			of[m] = -1.0f; /* must stay untouched */
+			oi[m] = -1;
+			vs[v]->dot_f32_many(fq, xf, m, n, of);
+			vs[v]->dot_i8_many(iq, xi, m, n, oi);
+			for (size_t j = 0; j < m; j++)
+				if (of[j] != ref.f[j] || oi[j] != ref.i[j])
+					fail_msg("%s n=%zu m=%zu j=%zu: f32 %g "
+					         "vs %g, i8 %d vs %d",
+					         vs[v]->name, n, m, j, of[j],
+					         ref.f[j], oi[j], ref.i[j]);
+			if (of[m] != -1.0f || oi[m] != -1)
+				fail_msg("%s n=%zu m=%zu: wrote out[m]",
+				         vs[v]->name, n, m);
+		}
+	}
+}
+
 static void test_many(void **state)
 {
 	(void)state;
@@ -329,26 +367,21 @@ static void test_many(void **state)
 		xf[j] = fq + (size_t)(j + 1) * m + (size_t)j % 4;
 		xi[j] = iq + (size_t)(j + 1) * m + (size_t)j % 7;
 	}
+	for (size_t n = 1; n <= MAXN; n++)
+		check_many_all(vs, nv, fq + 1, xf, iq + 3, xi, n);
+	/* extremes: query and vectors -128 or 127 by position */
+	for (size_t i = 0; i < (NMANY + 1) * m; i++) {
+		uint64_t b = sl_rng_next(&r);
+		iq[i] = (int8_t)(b & 1 ? -128 : 127);
+	}
+	memset(iq + (size_t)m, 0x80, m);     /* all -128 */
+	memset(iq + (size_t)2 * m, 0x7f, m); /* all 127 */
 	for (size_t n = 1; n <= MAXN; n++) {
-		for (int v = 0; v < nv; v++) {
-			float of[NMANY];
-			int32_t oi[NMANY];
-			vs[v]->dot_f32_many(fq + 1, xf, NMANY, n, of);
-			vs[v]->dot_i8_many(iq + 3, xi, NMANY, n, oi);
-			for (int j = 0; j < NMANY; j++) {
-				float rf =
-				    kern_scalar_ops.dot_f32(fq + 1, xf[j], n);
-				int32_t ri =
-				    kern_scalar_ops.dot_i8(iq + 3, xi[j], n);
-				if (of[j] != rf || oi[j] != ri)
-					fail_msg("%s n=%zu j=%d: f32 %g vs %g, "
-					         "i8 %d vs %d",
-					         vs[v]->name, n, j, of[j], rf,
-					         oi[j], ri);
-			}
-		}
+		memset(iq, n & 1 ? 0x80 : 0x7f, m); /* the query uniform too */
+		check_many_all(vs, nv, fq + 1, xf, iq + (n & 2 ? 0 : 3), xi, n);
 	}
 	vs[0]->dot_f32_many(fq, xf, 0, 16, NULL); /* m = 0 writes nothing */
+	vs[0]->dot_i8_many(iq, xi, 0, 16, NULL);
 	test_free(fq);
 	test_free(iq);
 }

@@ -311,7 +311,7 @@ static void test_write_back(void **state)
 	(void)state;
 	static kv store;
 	memset(&store, 0, sizeof store);
-	filt_kw_store st = {&store, kv_get, kv_put, kv_del};
+	filt_kw_store st = {&store, kv_get, kv_put, kv_del, 0, NULL};
 	sl_rng r;
 	sl_rng_seed(&r, 12);
 	make_docs(&r);
@@ -384,6 +384,36 @@ static void test_write_back(void **state)
 	filt_kw_free(kw);
 }
 
+/* Segment keys (stored postings keys, format.h): round trip, and keys
+ * or segments that do not fit are rejected, never trusted. */
+static void test_segment_keys(void **state)
+{
+	(void)state;
+	char k[FILT_SEG_KEY_MAX];
+	size_t tl = 0;
+	uint32_t seg = 0;
+	size_t kl = filt_seg_key(k, "whale", 5, 0x01020304u);
+	assert_int_equal(kl, 9);
+	assert_true(filt_seg_parse(k, kl, &tl, &seg));
+	assert_int_equal(tl, 5);
+	assert_int_equal(seg, 0x01020304u);
+	assert_memory_equal(k + 4, "whale", 5);
+	assert_false(filt_seg_parse(k, 4, &tl, &seg)); /* no term */
+	assert_false(filt_seg_parse(k, FILT_SEG_KEY_MAX + 1, &tl, &seg));
+	char longer[100];
+	memset(longer, 'a', sizeof longer);
+	assert_int_equal(filt_seg_key(k, longer, sizeof longer, 7),
+	                 FILT_SEG_KEY_MAX);
+	filt_post p = {0};
+	assert_int_equal(filt_post_put(&p, 4096 * 3 + 5, 1, 2), SEMLITE_OK);
+	assert_int_equal(filt_post_put(&p, 4096 * 3 + 4095, 2, 2), SEMLITE_OK);
+	assert_int_equal(filt_seg_check(&p, 12, 3, "t"), SEMLITE_OK);
+	assert_int_equal(filt_seg_check(&p, 12, 2, "t"), SEMLITE_CORRUPT);
+	assert_int_equal(filt_post_put(&p, 4096 * 4, 1, 1), SEMLITE_OK);
+	assert_int_equal(filt_seg_check(&p, 12, 3, "t"), SEMLITE_CORRUPT);
+	filt_post_clear(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,6 +421,7 @@ int main(void)
 	    cmocka_unit_test(test_small_and_edges),
 	    cmocka_unit_test(test_grow_and_each),
 	    cmocka_unit_test(test_write_back),
+	    cmocka_unit_test(test_segment_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
