@@ -446,6 +446,16 @@ typedef enum semlite_precision {
 	SEMLITE_PRECISION_F32 = 2   /**< full floats */
 } semlite_precision;
 
+/** Approximate-nearest-neighbour index of a collection. */
+typedef enum semlite_index {
+	/** An HNSW graph updated in every write transaction (the default);
+	 * searches use it unless semlite_search_opts.exact is set. */
+	SEMLITE_INDEX_HNSW = 0,
+	/** No index: writes skip the graph and every search is the exact
+	 * flat scan. For bulk loads and collections small enough to scan. */
+	SEMLITE_INDEX_NONE = 1
+} semlite_index;
+
 /** Settings of a new collection. Initialize with
  * semlite_collection_opts_init() and change what you need. */
 typedef struct semlite_collection_opts {
@@ -462,6 +472,11 @@ typedef struct semlite_collection_opts {
 	uint32_t hnsw_m;	     /**< HNSW M, default 16 */
 	uint32_t hnsw_ef_construction; /**< HNSW ef_construction, default 200 */
 	uint64_t seed;		       /**< seed of every random choice, default 42 */
+	semlite_index index;	       /**< default SEMLITE_INDEX_HNSW */
+	/** 1 (default): keep the BM25 keyword index of document text (for
+	 * keyword and hybrid search); 0: none — text search is dense only
+	 * and writes skip the analyzer. */
+	int keyword_index;
 } semlite_collection_opts;
 
 /** Fills opts with the defaults. */
@@ -619,6 +634,8 @@ typedef struct semlite_collection_stats {
 				     not yet compacted */
 	uint32_t hnsw_m, hnsw_ef_construction;
 	uint64_t seed;
+	semlite_index index; /**< the collection's ANN index setting */
+	int keyword_index;   /**< 1 when it keeps a BM25 keyword index */
 } semlite_collection_stats;
 
 /**

@@ -270,7 +270,11 @@ int main(int argc, char **argv)
 	       (now() - t0) * 1000);
 	semlite_results_free(r);
 	const uint32_t efs[] = {16, 32, 64, 128, 256, 512};
+	/* SEMLITE_BENCH_EF=N: only that ef, no thread run (profiling) */
+	const char *one = getenv("SEMLITE_BENCH_EF");
 	for (int e = 0; e < 6; e++) {
+		if (one && (uint32_t)atol(one) != efs[e])
+			continue;
 		job j = {c, q, gt, nq, dim, gtk, efs[e], 1, 0};
 		double cq, qps = qps_of(&j, &cq);
 		printf(
@@ -278,7 +282,8 @@ int main(int argc, char **argv)
 		    efs[e], j.recall, qps, cq);
 	}
 	job j = {c, q, gt, nq, dim, gtk, 64, 3, 0};
-	two_threads(j);
+	if (!one)
+		two_threads(j);
 	semlite_collection_close(c);
 	semlite_close(db);
 	free(x);

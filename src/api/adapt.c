@@ -240,7 +240,9 @@ static int reencode(semlite_txn *t, api_tcoll *tc, const enc_model *m,
 		return rc;
 	api_vec_prepare(t->vbuf, r->dim, r->metric);
 	rc = api_vectors_put(t, tc, id);
-	return rc ? rc : api_index_insert(t, tc, id);
+	if (rc || !api_coll_indexed(r))
+		return rc;
+	return api_index_insert(t, tc, id);
 }
 
 static void report(const semlite_adapt_opts *o, size_t i, size_t n)

@@ -96,10 +96,16 @@ struct semlite_txn {
 };
 
 /* Dictionary training (txn.c): a commit with this many sampled documents
- * in a collection without a dictionary trains one of DICT_SIZE bytes. */
+ * in a collection without a dictionary trains one of DICT_SIZE bytes;
+ * retraining samples TRAIN_SAMPLES documents spread over the collection.
+ * 256 KiB: on Gutenberg paragraphs (bench_ingest zgrid, RESULTS.md
+ * ## Storage) it stores 1.5-3 points less of the payload than 32-110 KiB
+ * at level 3, for the same speed; 512 KiB and 1 MiB were no better, and
+ * more than 4,000 samples gained nothing. */
 #define API_DICT_MIN_SAMPLES      1000
-#define API_DICT_MAX_SAMPLE_BYTES (4u << 20)
-#define API_DICT_SIZE             (32u << 10)
+#define API_DICT_TRAIN_SAMPLES    4000
+#define API_DICT_MAX_SAMPLE_BYTES (8u << 20)
+#define API_DICT_SIZE             (256u << 10)
 
 /* txn.c */
 /* True when an operation's error leaves its transaction usable. */
@@ -107,6 +113,19 @@ bool api_rc_keeps_txn(int rc);
 int api_txn_coll(semlite_txn *t, semlite_collection *c, api_tcoll **out);
 /* Runs op in t (logging it) or, without t, in a transaction of its own. */
 int api_txn_run(semlite_collection *c, semlite_txn *t, api_op *op);
+
+/* True when the collection keeps BM25 postings of its text. */
+static inline bool api_coll_keywords(const store_coll_rec *r)
+{
+	return !(r->flags & STORE_COLL_NO_KEYWORDS);
+}
+
+/* True when the collection keeps an HNSW graph (not created with
+ * SEMLITE_INDEX_NONE). */
+static inline bool api_coll_indexed(const store_coll_rec *r)
+{
+	return !(r->flags & STORE_COLL_NO_INDEX);
+}
 
 /* index.c: the HNSW graph of a collection inside its transactions */
 int api_index_insert(semlite_txn *t, api_tcoll *tc, uint32_t id);
@@ -184,7 +203,9 @@ int api_vectors_put(semlite_txn *t, api_tcoll *tc, uint32_t id);
 /* Prepares v[dim] for storage/search under metric: cosine normalizes. */
 void api_vec_prepare(float *v, uint32_t dim, uint8_t metric);
 
-/* keyword.c: BM25 postings in the write path and keyword search */
+/* keyword.c: BM25 postings in the write path and keyword search. A
+ * term's postings are stored in segments of 2^API_KW_SEG_BITS ids. */
+#define API_KW_SEG_BITS 12
 /* Adds (remove = false) or removes document id's text to/from the
  * collection's postings (cached; written by api_kw_flush at commit). */
 int api_kw_index(semlite_txn *t, api_tcoll *tc, uint32_t id, const char *text,

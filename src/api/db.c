@@ -87,6 +87,7 @@ SEMLITE_API void semlite_collection_opts_init(semlite_collection_opts *o)
 	o->hnsw_m = 16;
 	o->hnsw_ef_construction = 200;
 	o->seed = 42;
+	o->keyword_index = 1;
 }
 
 /* Fills the record's settings and, for a model, the blob to store. */
@@ -95,8 +96,10 @@ static int coll_settings(const semlite_collection_opts *o, store_coll_rec *r,
 {
 	*blob = NULL;
 	if ((unsigned)o->metric > SEMLITE_METRIC_L2 ||
-	    (unsigned)o->precision > SEMLITE_PRECISION_F32)
-		return sl_err(SEMLITE_INVALID, "unknown metric or precision");
+	    (unsigned)o->precision > SEMLITE_PRECISION_F32 ||
+	    (unsigned)o->index > SEMLITE_INDEX_NONE)
+		return sl_err(SEMLITE_INVALID,
+		              "unknown metric, precision or index");
 	if (o->model_path && o->dim)
 		return sl_err(SEMLITE_INVALID,
 		              "give a model or a dimension, not both");
@@ -112,6 +115,9 @@ static int coll_settings(const semlite_collection_opts *o, store_coll_rec *r,
 	r->hnsw_ef_construction = o->hnsw_ef_construction;
 	r->seed = o->seed;
 	r->dim = o->dim;
+	r->flags = o->index == SEMLITE_INDEX_NONE ? STORE_COLL_NO_INDEX : 0;
+	if (!o->keyword_index)
+		r->flags |= STORE_COLL_NO_KEYWORDS;
 	if (o->dim)
 		return SEMLITE_OK;
 	int rc;
@@ -129,7 +135,7 @@ static int coll_settings(const semlite_collection_opts *o, store_coll_rec *r,
 		*blob = NULL;
 		return rc;
 	}
-	r->flags = STORE_COLL_HAS_MODEL;
+	r->flags |= STORE_COLL_HAS_MODEL;
 	r->model_len = *blen;
 	return SEMLITE_OK;
 }
@@ -436,6 +442,9 @@ SEMLITE_API int semlite_collection_stats_get(semlite_collection *c,
 	out->tombstones = roaring_bitmap_get_cardinality(tomb);
 	out->hnsw_m = c->rec.hnsw_m;
 	out->hnsw_ef_construction = c->rec.hnsw_ef_construction;
+	out->index = (c->rec.flags & STORE_COLL_NO_INDEX) ? SEMLITE_INDEX_NONE
+	                                                  : SEMLITE_INDEX_HNSW;
+	out->keyword_index = !(c->rec.flags & STORE_COLL_NO_KEYWORDS);
 	out->seed = c->rec.seed;
 	filt_bitmap_free(tomb);
 	return SEMLITE_OK;

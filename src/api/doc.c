@@ -146,7 +146,8 @@ static int retire(semlite_txn *t, api_tcoll *tc, uint32_t old)
 	MDB_val v;
 	uint64_t payload;
 	store_key_id(k, coll, old);
-	int rc = api_kw_retire(t, tc, old);
+	int rc = api_coll_keywords(&tc->coll->rec) ? api_kw_retire(t, tc, old)
+	                                           : SEMLITE_OK;
 	if (!rc)
 		rc = store_get(&t->st, STORE_DB_DOCS, k, 8, &v);
 	if (rc == SEMLITE_NOTFOUND)
@@ -175,7 +176,7 @@ static int retire(semlite_txn *t, api_tcoll *tc, uint32_t old)
 		                    filt_key_tombstones(bk, coll), old);
 	/* the graph keeps `old` as a tombstoned bridge and reconnects the
 	 * nodes that linked to it (index.c) */
-	if (!rc)
+	if (!rc && api_coll_indexed(&tc->coll->rec))
 		rc = api_index_repair(t, tc, old);
 	return rc;
 }
@@ -352,11 +353,11 @@ static int apply_put(semlite_txn *t, api_tcoll *tc, const api_op *op)
 	               v, 4);
 	if (!rc)
 		rc = put_doc_record(t, tc, op, idlen, id);
-	if (!rc && op->text)
+	if (!rc && op->text && api_coll_keywords(&tc->coll->rec))
 		rc = api_kw_index(t, tc, id, op->text, op->text_len, false);
 	if (!rc)
 		rc = api_vectors_put(t, tc, id);
-	if (!rc)
+	if (!rc && api_coll_indexed(&tc->coll->rec))
 		rc = api_index_insert(t, tc, id);
 	if (!rc && op->meta) {
 		pair_ctx pc = {t, coll, id};

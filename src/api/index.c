@@ -21,9 +21,12 @@
 
 #include <string.h>
 
-/* Per-thread search state: the scratch, and the code-pointer cache of
- * the last read snapshot (hnsw_lmdb_set_cache), keyed by what makes a
- * pointer into the map valid. */
+/* Per-thread search state: the scratch, and what the thread learned of
+ * the last read snapshot, keyed by what makes a pointer into the map
+ * valid (database, collection, committed transaction id, map address):
+ * the code-pointer cache (hnsw_lmdb_set_cache), the id limit and the
+ * tombstones. A snapshot with the same key holds the same bytes, so a
+ * query on it skips re-reading the counters and the tombstone bitmap. */
 typedef struct api_tls {
 	hnsw_scratch *sc;
 	store_codec *codec; /* document decoding for result assembly */
@@ -32,6 +35,9 @@ typedef struct api_tls {
 	uint64_t serial;
 	size_t txnid;
 	void *map;
+	bool snap;              /* limit and tomb below are valid */
+	uint32_t limit;         /* next internal id */
+	roaring_bitmap_t *tomb; /* NULL: nothing deleted */
 } api_tls;
 
 static pthread_key_t tls_key;
@@ -43,6 +49,7 @@ static void tls_free(void *p)
 	api_tls *t = p;
 	hnsw_scratch_free(t->sc);
 	store_codec_free(t->codec);
+	filt_bitmap_free(t->tomb);
 	sl_free(t->cc.code);
 	sl_free(t->cc.l0);
 	sl_free(t->cc.l0n);
@@ -120,31 +127,55 @@ static int cache_grow(hnsw_lmdb_cache *c, uint32_t cap)
 	return SEMLITE_OK;
 }
 
-/* The thread's code-pointer cache for this snapshot, cleared when the
- * database, collection, committed transaction or map address changed.
- * Without memory for it the search simply runs uncached. */
-static void cache_attach(api_tls *t, const store_txn *st, uint64_t serial,
-                         hnsw_lmdb *s)
+/* Points the thread's snapshot state at (st, serial, coll): cleared when
+ * the key changed. false when the key cannot be read (no caching). */
+static bool snap_key(api_tls *t, const store_txn *st, uint64_t serial,
+                     uint32_t coll)
 {
 	MDB_envinfo info;
 	size_t txnid = mdb_txn_id(st->txn);
 	if (mdb_env_info(mdb_txn_env(st->txn), &info))
-		return;
-	bool same = t->serial == serial && t->coll == s->coll &&
+		return false;
+	bool same = t->serial == serial && t->coll == coll &&
 	            t->txnid == txnid && t->map == info.me_mapaddr;
 	hnsw_lmdb_cache *c = &t->cc;
-	if (!same && c->cap) {
-		memset(c->code, 0, (size_t)c->cap * sizeof *c->code);
-		memset(c->l0n, 0, (size_t)c->cap * sizeof *c->l0n);
-		memset(c->exact, 0, (size_t)c->cap * sizeof *c->exact);
+	if (!same) {
+		if (c->cap) {
+			memset(c->code, 0, (size_t)c->cap * sizeof *c->code);
+			memset(c->l0n, 0, (size_t)c->cap * sizeof *c->l0n);
+			memset(c->exact, 0, (size_t)c->cap * sizeof *c->exact);
+		}
+		c->entry_known = false;
+		filt_bitmap_free(t->tomb);
+		t->tomb = NULL;
+		t->snap = false;
 	}
-	if (s->limit > c->cap && cache_grow(c, s->limit))
-		return;
 	t->serial = serial;
-	t->coll = s->coll;
+	t->coll = coll;
 	t->txnid = txnid;
 	t->map = info.me_mapaddr;
-	hnsw_lmdb_set_cache(s, c);
+	return true;
+}
+
+/* The id limit and tombstones of collection r in st (*tomb NULL when
+ * none is deleted; the caller frees it). */
+static int snap_read(const store_txn *st, const store_coll_rec *r,
+                     uint32_t *limit, roaring_bitmap_t **tomb)
+{
+	uint8_t k[FILT_KEY_MAX];
+	store_counters ctr;
+	int rc = store_counters_get(st, r->id, &ctr);
+	if (!rc)
+		rc = filt_bitmap_load(st, k, filt_key_tombstones(k, r->id),
+		                      tomb);
+	if (rc)
+		return rc;
+	if (roaring_bitmap_is_empty(*tomb)) {
+		filt_bitmap_free(*tomb);
+		*tomb = NULL;
+	}
+	*limit = ctr.next_id;
+	return SEMLITE_OK;
 }
 
 /* The graph of a write transaction's collection. */
@@ -212,25 +243,42 @@ void api_index_txn_free(api_tcoll *tc)
 static int read_ctx(const store_txn *st, const store_coll_rec *r,
                     roaring_bitmap_t **tomb, hnsw_lmdb *s, hnsw_ctx *c)
 {
-	uint8_t k[FILT_KEY_MAX];
-	store_counters ctr;
-	int rc = store_counters_get(st, r->id, &ctr);
+	uint32_t limit = 0;
+	int rc = snap_read(st, r, &limit, tomb);
 	if (!rc)
-		rc = filt_bitmap_load(st, k, filt_key_tombstones(k, r->id),
-		                      tomb);
-	if (rc)
-		return rc;
-	if (roaring_bitmap_is_empty(*tomb)) {
-		filt_bitmap_free(*tomb);
-		*tomb = NULL;
-	}
-	rc = hnsw_lmdb_open(s, st, r->id, r->dim, r->precision, ctr.next_id,
-	                    *tomb);
+		rc = hnsw_lmdb_open(s, st, r->id, r->dim, r->precision, limit,
+		                    *tomb);
 	if (rc)
 		return rc;
 	hnsw_lmdb_params(r, &c->p);
 	c->ops = &hnsw_lmdb_ops;
 	c->store = s;
+	return SEMLITE_OK;
+}
+
+/* The graph of a read snapshot through the thread's snapshot state. */
+static int read_ctx_cached(api_tls *t, const store_txn *st, uint64_t serial,
+                           const store_coll_rec *r, roaring_bitmap_t **own,
+                           hnsw_lmdb *s, hnsw_ctx *c)
+{
+	if (!snap_key(t, st, serial, r->id))
+		return read_ctx(st, r, own, s, c);
+	if (!t->snap) {
+		int rc = snap_read(st, r, &t->limit, &t->tomb);
+		if (rc)
+			return rc;
+		t->snap = true;
+	}
+	int rc = hnsw_lmdb_open(s, st, r->id, r->dim, r->precision, t->limit,
+	                        t->tomb);
+	if (rc)
+		return rc;
+	hnsw_lmdb_params(r, &c->p);
+	c->ops = &hnsw_lmdb_ops;
+	c->store = s;
+	/* without memory for the pointer cache the search runs uncached */
+	if (t->limit <= t->cc.cap || !cache_grow(&t->cc, t->limit))
+		hnsw_lmdb_set_cache(s, &t->cc);
 	return SEMLITE_OK;
 }
 
@@ -240,21 +288,20 @@ int api_index_search(const store_txn *st, uint64_t serial,
                      hnsw_hit *out, uint32_t *n)
 {
 	api_tls *t = NULL;
-	roaring_bitmap_t *tomb = NULL;
+	roaring_bitmap_t *own = NULL;
 	hnsw_lmdb s;
 	hnsw_ctx c;
 	int rc = tls_get(&t);
 	if (!rc)
-		rc = read_ctx(st, r, &tomb, &s, &c);
+		rc = read_ctx_cached(t, st, serial, r, &own, &s, &c);
 	if (rc) {
-		filt_bitmap_free(tomb);
+		filt_bitmap_free(own);
 		return rc;
 	}
-	cache_attach(t, st, serial, &s);
 	hnsw_search_opts o = {.k = k, .ef = ef, .allow = allow};
 	rc = hnsw_search(&c, t->sc, q, &o, out, n);
 	hnsw_lmdb_close(&s);
-	filt_bitmap_free(tomb);
+	filt_bitmap_free(own);
 	return rc;
 }
 

@@ -13,8 +13,16 @@
  * After a map-full replay the cache is simply dropped and rebuilt by the
  * replayed operations.
  *
- * Keys in `postings`: collection id (4 bytes, big-endian) + term bytes;
- * the collection id alone holds the BM25 statistics (N, total length).
+ * Keys in `postings`: collection id (4 bytes, big-endian) + segment
+ * number (u32 BE, internal id >> API_KW_SEG_BITS) + term bytes: a term's
+ * postings are split into segments of 4,096 ids, and the segment comes
+ * first, so a batch of appended documents rewrites only records of the
+ * newest segment, which are neighbours in the B-tree. (One record per
+ * term made every commit rewrite the whole postings of every frequent
+ * term, and term-first keys made every commit dirty most leaf pages of
+ * the tree: ingest was quadratic.) A term lookup costs one get per
+ * segment. The collection id alone
+ * holds the BM25 statistics (N, total length).
  *
  * Rejected: keeping deleted documents in the postings and subtracting the
  * tombstones at query time, as the filter bitmaps do. That is cheaper on
@@ -26,7 +34,7 @@
 
 #include <string.h>
 
-#define KW_KEY_MAX (4 + FILT_KW_MAX_TERM + 8)
+#define KW_KEY_MAX (4 + FILT_SEG_KEY_MAX)
 
 /* Per-collection keyword state of a write transaction. Heap-allocated so
  * its address (the store callbacks' ctx) survives the realloc of t->tc. */
@@ -89,6 +97,42 @@ static int kv_del(void *ctx, const char *term, size_t len)
 	                 kw_key(k, c->coll, term, len));
 }
 
+/* Visits the segments of one term: one lookup per segment that the
+ * collection's ids can reach (segment-first keys put a term's segments
+ * far apart in the B-tree, so a cursor walk would not help). */
+static int kv_each(void *ctx, const char *term, size_t len, filt_kw_seg_fn fn,
+                   void *arg)
+{
+	kv_ctx *c = ctx;
+	store_counters ctr;
+	int rc = store_counters_get(c->st, c->coll, &ctr);
+	if (rc)
+		return rc;
+	uint32_t nseg =
+	    (uint32_t)(((uint64_t)ctr.next_id + (1u << API_KW_SEG_BITS) - 1) >>
+	               API_KW_SEG_BITS);
+	char sk[FILT_SEG_KEY_MAX];
+	for (uint32_t seg = 0; seg < nseg && !rc; seg++) {
+		size_t kl = filt_seg_key(sk, term, len, seg);
+		const void *v;
+		size_t vl;
+		rc = kv_get(ctx, sk, kl, &v, &vl);
+		if (rc == SEMLITE_NOTFOUND)
+			rc = SEMLITE_OK;
+		else if (!rc)
+			rc = fn(arg, sk, kl, v, vl);
+	}
+	return rc;
+}
+
+/* The store of one collection's postings (segmented, format.h). */
+static filt_kw_store kv_store(kv_ctx *kv)
+{
+	filt_kw_store s = {kv,     kv_get,          kv_put,
+	                   kv_del, API_KW_SEG_BITS, kv_each};
+	return s;
+}
+
 /* The write side's store: its ctx must stay valid for the cache's life,
  * so it lives inside api_kw (t->st keeps its address across replays). */
 typedef struct api_kw_full {
@@ -119,7 +163,7 @@ static int kw_state(semlite_txn *t, api_tcoll *tc, api_kw **out)
 	f->kw.coll = tc->coll->rec.id;
 	f->kv.st = &t->st;
 	f->kv.coll = tc->coll->rec.id;
-	filt_kw_store s = {&f->kv, kv_get, kv_put, kv_del};
+	filt_kw_store s = kv_store(&f->kv);
 	int rc = filt_kw_new(NULL, &f->kw.kw);
 	if (!rc)
 		rc = filt_kwmem_new(&f->kw.cache);
@@ -170,7 +214,7 @@ int api_kw_flush(api_tcoll *tc)
 int api_kw_stats(const store_txn *st, uint32_t coll, filt_kw_stats *out)
 {
 	kv_ctx kv = {st, coll};
-	filt_kw_reader r = {{&kv, kv_get, kv_put, kv_del}, NULL, 0};
+	filt_kw_reader r = {kv_store(&kv), NULL, 0};
 	return filt_kw_reader_stats(&r, out);
 }
 
@@ -179,7 +223,7 @@ int api_kw_search(const store_txn *st, uint32_t coll, const char *q, size_t len,
                   size_t *n)
 {
 	kv_ctx kv = {st, coll};
-	filt_kw_reader r = {{&kv, kv_get, kv_put, kv_del}, NULL, 0};
+	filt_kw_reader r = {kv_store(&kv), NULL, 0};
 	filt_kw_stats stats;
 	filt_kw *kw = NULL;
 	*n = 0;
@@ -203,11 +247,22 @@ int api_kw_check_record(const void *key, size_t kl, const void *val, size_t vl,
 		return filt_stats_decode(val, vl, &s);
 	}
 	char term[FILT_KW_MAX_TERM + 1];
-	size_t tl = kl - 4 < FILT_KW_MAX_TERM ? kl - 4 : FILT_KW_MAX_TERM;
-	memcpy(term, (const char *)key + 4, tl);
+	size_t tl = 0;
+	uint32_t seg = 0;
+	if (kl < 4 || !filt_seg_parse((const char *)key + 4, kl - 4, &tl, &seg))
+		return sl_err(SEMLITE_CORRUPT,
+		              "postings: key of %zu bytes is "
+		              "not a term segment",
+		              kl);
+	memcpy(term, (const char *)key + 8, tl);
 	term[tl] = '\0';
 	filt_post p = {0};
 	int rc = filt_post_decode(val, vl, &p, term);
+	if (!rc)
+		rc = filt_seg_check(&p, API_KW_SEG_BITS, seg, term);
+	if (!rc && p.n == 0)
+		rc =
+		    sl_err(SEMLITE_CORRUPT, "postings %s: empty segment", term);
 	for (size_t i = 0; !rc && i < p.n; i++)
 		if (p.ids[i] >= next_id ||
 		    roaring_bitmap_contains(tomb, p.ids[i]))

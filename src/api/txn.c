@@ -285,7 +285,7 @@ static int recompress_doc(semlite_txn *t, api_tcoll *tc, uint32_t id,
  * then name only the new dictionary, so no old one must be kept. */
 static int retrain(semlite_txn *t, api_tcoll *tc)
 {
-	size_t stride = tc->ctr.live / API_DICT_MIN_SAMPLES;
+	size_t stride = tc->ctr.live / API_DICT_TRAIN_SAMPLES;
 	bool trained;
 	stride = stride ? stride : 1;
 	store_codec_use_dict(t->codec, tc->dict);

@@ -14,8 +14,13 @@ static int usage(void)
 	       "[--precision int8|f16|f32]\n"
 	       "                         [--m M] [--ef-construction N] "
 	       "[--seed S]\n"
+	       "                         [--index hnsw|none] "
+	       "[--keywords bm25|none]\n"
 	       "Without --model and --dim the built-in default model is "
-	       "used.\n");
+	       "used.\n"
+	       "--index none: no HNSW graph; every search scans exactly.\n"
+	       "--keywords none: no BM25 keyword index; text search is "
+	       "dense only.\n");
 	return 0;
 }
 
@@ -33,6 +38,8 @@ int cli_cmd_create(int argc, char **argv)
 {
 	static const char *const metrics[] = {"cosine", "dot", "l2"};
 	static const char *const precs[] = {"int8", "f16", "f32"};
+	static const char *const indexes[] = {"hnsw", "none"};
+	static const char *const kwds[] = {"none", "bm25"};
 	const char *path = NULL, *name = NULL;
 	semlite_collection_opts o;
 	semlite_collection_opts_init(&o);
@@ -64,6 +71,10 @@ int cli_cmd_create(int argc, char **argv)
 		else if (!strcmp(a, "--precision") &&
 		         parse_enum(v, precs, 3, &e))
 			o.precision = (semlite_precision)e;
+		else if (!strcmp(a, "--index") && parse_enum(v, indexes, 2, &e))
+			o.index = (semlite_index)e;
+		else if (!strcmp(a, "--keywords") && parse_enum(v, kwds, 2, &e))
+			o.keyword_index = e;
 		else if (!strcmp(a, "--m") && cli_parse_long(v, 2, 256, &n))
 			o.hnsw_m = (uint32_t)n;
 		else if (!strcmp(a, "--ef-construction") &&

@@ -16,9 +16,11 @@ static void print_coll(const char *name, const semlite_collection_stats *s,
 {
 	if (!json) {
 		printf("collection %s: %" PRIu64 " documents, dim %u, %s, %s, "
-		       "model %s",
+		       "index %s%s, model %s",
 		       name, s->documents, s->dim, metric_names[s->metric],
 		       prec_names[s->precision],
+		       s->index == SEMLITE_INDEX_NONE ? "none" : "hnsw",
+		       s->keyword_index ? "+bm25" : "",
 		       s->has_model ? "" : "none (vector-only)");
 		if (s->has_model)
 			printf("%016" PRIx64 " (%" PRIu64 " bytes)",
@@ -35,9 +37,12 @@ static void print_coll(const char *name, const semlite_collection_stats *s,
 	fputs("{\"name\": ", stdout);
 	cli_json_string(stdout, name, strlen(name));
 	printf(", \"documents\": %" PRIu64 ", \"dim\": %u, \"metric\": \"%s\", "
-	       "\"precision\": \"%s\", \"model\": ",
+	       "\"precision\": \"%s\", \"index\": \"%s\", "
+	       "\"keyword_index\": %s, \"model\": ",
 	       s->documents, s->dim, metric_names[s->metric],
-	       prec_names[s->precision]);
+	       prec_names[s->precision],
+	       s->index == SEMLITE_INDEX_NONE ? "none" : "hnsw",
+	       s->keyword_index ? "true" : "false");
 	if (s->has_model)
 		printf("\"%016" PRIx64 "\"", s->model_hash);
 	else

@@ -241,23 +241,82 @@ static int term_slot(filt_kwmem *m, const char *t, size_t n, bool create,
 		if (rc)
 			return rc;
 	}
-	s->term = sl_strndup(t, n);
+	s->term = sl_malloc(n + 1); /* segment keys may hold 0x00 bytes */
+	if (s->term) {
+		memcpy(s->term, t, n);
+		s->term[n] = '\0';
+	}
 	if (!s->term)
 		return sl_err(SEMLITE_NOMEM, "keyword index: out of memory");
 	s->len = (uint32_t)n;
 	m->used++;
+	/* a segment key names its term after the segment number */
+	bool seg = m->attached && m->store.seg_bits;
 	if (vl)
-		rc = filt_post_decode(v, vl, &s->post, s->term);
+		rc = filt_post_decode(v, vl, &s->post,
+		                      seg && n > 4 ? s->term + 4 : s->term);
 	*out = s;
 	return rc;
 }
 
+size_t filt_seg_key(char *k, const char *term, size_t len, uint32_t seg)
+{
+	if (len > FILT_KW_MAX_TERM)
+		len = FILT_KW_MAX_TERM;
+	k[0] = (char)(seg >> 24);
+	k[1] = (char)(seg >> 16);
+	k[2] = (char)(seg >> 8);
+	k[3] = (char)seg;
+	memcpy(k + 4, term, len);
+	return len + 4;
+}
+
+bool filt_seg_parse(const char *k, size_t kl, size_t *term_len, uint32_t *seg)
+{
+	if (kl < 5 || kl > FILT_SEG_KEY_MAX)
+		return false;
+	const uint8_t *b = (const uint8_t *)k;
+	*term_len = kl - 4;
+	*seg = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | b[3];
+	return true;
+}
+
+int filt_seg_check(const filt_post *p, unsigned seg_bits, uint32_t seg,
+                   const char *what)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->ids[i] >> seg_bits != seg)
+			return sl_err(
+			    SEMLITE_CORRUPT,
+			    "postings %s: document %u outside segment "
+			    "%u",
+			    what, p->ids[i], seg);
+	return SEMLITE_OK;
+}
+
+/* The cache key of a term for document id: the term itself, or in the
+ * segmented write-back mode the key of id's segment (in buf). */
+static size_t slot_key(const filt_kwmem *m, const filt_kw_term *t, uint32_t id,
+                       char *buf, const char **key)
+{
+	if (!m->attached || !m->store.seg_bits) {
+		*key = t->term;
+		return t->len;
+	}
+	*key = buf;
+	return filt_seg_key(buf, t->term, t->len, id >> m->store.seg_bits);
+}
+
 int filt_kwmem_add(filt_kwmem *m, uint32_t id, const filt_kw_bag *bag)
 {
+	char buf[FILT_SEG_KEY_MAX];
 	for (size_t i = 0; i < bag->n; i++) {
 		const filt_kw_term *t = &bag->terms[i];
+		const char *key;
+		size_t kl = slot_key(m, t, id, buf, &key);
 		kw_slot *s;
-		int rc = term_slot(m, t->term, t->len, true, &s);
+		int rc = term_slot(m, key, kl, true, &s);
 		if (!rc)
 			rc = filt_post_put(&s->post, id, t->tf, bag->doc_len);
 		if (rc)
@@ -271,10 +330,12 @@ int filt_kwmem_add(filt_kwmem *m, uint32_t id, const filt_kw_bag *bag)
 
 int filt_kwmem_remove(filt_kwmem *m, uint32_t id, const filt_kw_bag *bag)
 {
+	char buf[FILT_SEG_KEY_MAX];
 	for (size_t i = 0; i < bag->n; i++) {
+		const char *key;
+		size_t kl = slot_key(m, &bag->terms[i], id, buf, &key);
 		kw_slot *s;
-		int rc = term_slot(m, bag->terms[i].term, bag->terms[i].len,
-		                   false, &s);
+		int rc = term_slot(m, key, kl, false, &s);
 		if (rc)
 			return rc;
 		if (s && filt_post_del(&s->post, id))
@@ -423,6 +484,35 @@ static int reader_slot(filt_kw_reader *r, size_t slot, filt_post **out)
 	return SEMLITE_OK;
 }
 
+/* Appends one segment record of a term to the reader's postings. */
+typedef struct seg_acc {
+	filt_post *p, tmp;
+	unsigned bits;
+	const char *name;
+} seg_acc;
+
+static int seg_add(void *arg, const char *key, size_t kl, const void *v,
+                   size_t vl)
+{
+	seg_acc *a = arg;
+	size_t tl;
+	uint32_t seg;
+	if (!filt_seg_parse(key, kl, &tl, &seg))
+		return sl_err(SEMLITE_CORRUPT, "postings %s: bad segment key",
+		              a->name);
+	int rc = filt_post_decode(v, vl, &a->tmp, a->name);
+	if (!rc)
+		rc = filt_seg_check(&a->tmp, a->bits, seg, a->name);
+	if (!rc && a->tmp.n == 0)
+		rc = sl_err(SEMLITE_CORRUPT, "postings %s: empty segment %u",
+		            a->name, seg);
+	/* segments come in key (= id) order, so each put appends */
+	for (size_t i = 0; !rc && i < a->tmp.n; i++)
+		rc = filt_post_put(a->p, a->tmp.ids[i], a->tmp.tf[i],
+		                   a->tmp.dl[i]);
+	return rc == SEMLITE_INVALID ? SEMLITE_CORRUPT : rc;
+}
+
 int filt_kw_reader_lookup(void *ctx, size_t slot, const char *term, size_t len,
                           const filt_post **out)
 {
@@ -431,16 +521,25 @@ int filt_kw_reader_lookup(void *ctx, size_t slot, const char *term, size_t len,
 	size_t vl;
 	filt_post *p = NULL;
 	*out = NULL;
-	int rc = reader_slot(r, slot, &p);
-	if (!rc)
-		rc = r->store.get(r->store.ctx, term, len, &v, &vl);
-	if (rc)
-		return rc;
 	char name[FILT_KW_MAX_TERM + 1];
 	size_t nl = len < FILT_KW_MAX_TERM ? len : FILT_KW_MAX_TERM;
 	memcpy(name, term, nl);
 	name[nl] = '\0';
-	rc = filt_post_decode(v, vl, p, name);
+	int rc = reader_slot(r, slot, &p);
+	if (rc)
+		return rc;
+	if (r->store.seg_bits && r->store.each) {
+		seg_acc a = {p, {0}, r->store.seg_bits, name};
+		filt_post_reset(p);
+		rc = r->store.each(r->store.ctx, term, nl, seg_add, &a);
+		filt_post_clear(&a.tmp);
+		if (!rc && !p->n)
+			rc = SEMLITE_NOTFOUND;
+	} else {
+		rc = r->store.get(r->store.ctx, term, len, &v, &vl);
+		if (!rc)
+			rc = filt_post_decode(v, vl, p, name);
+	}
 	if (!rc)
 		*out = p;
 	return rc;

@@ -81,6 +81,11 @@ int filt_kwmem_each(const filt_kwmem *m,
  * transaction). The record of a term is stored under the term's bytes;
  * the statistics record (filt_stats_encode) under the empty term (len 0).
  */
+/* Called for each segment record of a term (filt_kw_store.each): key is
+ * the segment key as put (filt_seg_key). */
+typedef int (*filt_kw_seg_fn)(void *arg, const char *key, size_t kl,
+                              const void *val, size_t vlen);
+
 typedef struct filt_kw_store {
 	void *ctx;
 	/* *val, *vlen view the stored bytes (valid until the next put/del);
@@ -90,7 +95,30 @@ typedef struct filt_kw_store {
 	int (*put)(void *ctx, const char *term, size_t len, const void *val,
 	           size_t vlen);
 	int (*del)(void *ctx, const char *term, size_t len);
+	/* Segmented layout (seg_bits > 0, with `each`): a term's postings
+	 * are split by document id into segments of 2^seg_bits ids, each a
+	 * postings record of its own under the key filt_seg_key() makes
+	 * (segment number first, so one segment's terms are neighbours in a
+	 * B-tree). A write then rewrites only the records of the segment it
+	 * appends to, so a batch of new documents costs O(batch), not
+	 * O(collection). seg_bits == 0 (each may be NULL): one record per
+	 * term, under the term. */
+	unsigned seg_bits;
+	/* Calls fn on every segment record of the term, in segment order;
+	 * fn's non-zero return stops the walk and is returned. */
+	int (*each)(void *ctx, const char *term, size_t len, filt_kw_seg_fn fn,
+	            void *arg);
 } filt_kw_store;
+
+/* Segment keys: the segment number (document id >> seg_bits, u32
+ * big-endian), then the term bytes (1..FILT_KW_MAX_TERM). */
+#define FILT_SEG_KEY_MAX (FILT_KW_MAX_TERM + 4)
+size_t filt_seg_key(char *k, const char *term, size_t len, uint32_t seg);
+/* Splits a segment key (the term is k + 4); false when it is not one. */
+bool filt_seg_parse(const char *k, size_t kl, size_t *term_len, uint32_t *seg);
+/* Checks that every id of a decoded segment belongs to segment seg. */
+int filt_seg_check(const filt_post *p, unsigned seg_bits, uint32_t seg,
+                   const char *what);
 
 /* Makes m a write-back cache over s: from now on filt_kwmem_add/remove
  * first load each term's stored record (once), and the statistics are

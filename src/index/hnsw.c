@@ -649,6 +649,30 @@ static int exact_by_dot(const hnsw_ctx *c, uint32_t id, const float *query,
 	return SEMLITE_OK;
 }
 
+/* Moves the k smallest of a[n] to the front, sorted; returns how many.
+ * For small k an insertion into a sorted prefix (one comparison per
+ * element once the prefix is full) beats sorting the whole beam. */
+static uint32_t pairs_best(hnsw_pair *a, uint32_t n, uint32_t k)
+{
+	if (k > 64 || n <= k) {
+		hnsw_pairs_sort(a, n);
+		return n < k ? n : k;
+	}
+	pairs_insertion(a, k);
+	for (uint32_t i = k; i < n; i++) {
+		hnsw_pair x = a[i];
+		if (!pair_lt(x, a[k - 1]))
+			continue;
+		uint32_t j = k - 1;
+		while (j > 0 && pair_lt(x, a[j - 1])) {
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = x;
+	}
+	return k;
+}
+
 /* Rescores the admitted beam in sc->res with exact vectors; writes the k
  * best to out. */
 static int rescore(const hnsw_ctx *c, hnsw_scratch *sc, const float *query,
@@ -670,8 +694,7 @@ static int rescore(const hnsw_ctx *c, hnsw_scratch *sc, const float *query,
 		if (rc)
 			return rc;
 	}
-	hnsw_pairs_sort(p, n);
-	*nout = n < k ? n : k;
+	*nout = pairs_best(p, n, k);
 	for (uint32_t i = 0; i < *nout; i++) {
 		out[i].id = p[i].id;
 		out[i].dist = p[i].d;

@@ -11,15 +11,34 @@
  *
  * Reads are zero-copy: get_links hands out the bytes inside the map and
  * get_codes points into the `codes` records (8-byte header: f32 scale,
- * f32 squared norm, then dim int8). Lookups go through cursors opened once
- * per store, which saves LMDB's per-call cursor setup. Every stored length
- * is checked against what the collection's settings imply: a bad record
- * is SEMLITE_CORRUPT naming the node, never trusted.
+ * f32 squared norm, then dim int8). Lookups go through cursors opened on
+ * first use and kept for the store's life, which saves LMDB's per-call
+ * cursor setup. Every stored length is checked against what the
+ * collection's settings imply: a bad record is SEMLITE_CORRUPT naming the
+ * node, never trusted.
+ *
+ * Two caches keep B-tree lookups off the hot paths (profiles, issue 6: a
+ * lookup per visited node made searches ~5x and builds ~4x slower than
+ * the in-memory store):
+ * - Read snapshots (hnsw_lmdb_set_cache): the map address of each code
+ *   record, level-0 list and f16 record, and the entry point, valid while
+ *   the snapshot is the same (the API keys it by LMDB transaction id).
+ *   Pointer arithmetic on the map instead of a lookup per visit.
+ * - Write transactions (hnsw_lmdb_wcache): copies of the code records and
+ *   level-0 lists the transaction touched, with level-0 puts written
+ *   through, because a write transaction's own pages move.
+ * Cosine collections run the graph on inner products (the vectors are
+ * normalized when stored), hnsw_lmdb_params.
  *
  * Rejected: one record per node holding all levels (every level-0 update
- * would rewrite the upper levels too) and copying the codes into the
- * links records next to each neighbour id (2·M copies of each code: the
- * file would be several times larger than hnswlib's index).
+ * would rewrite the upper levels too); copying the codes into the links
+ * records next to each neighbour id (2·M copies of each code: the file
+ * would be several times larger than hnswlib's index); and, for now,
+ * packing nodes into fixed-size slots of large LMDB values (blocks of N
+ * nodes) so a snapshot reaches a node by arithmetic without a warm-up:
+ * the snapshot cache gives the same steady-state access without a format
+ * change, and a slot update would rewrite a whole block value per link
+ * change (LMDB values are copy-on-write as a unit).
  */
 #include "index/hnsw_lmdb.h"
 #include "quant/quant.h"
@@ -177,13 +196,18 @@ int hnsw_lmdb_open(hnsw_lmdb *s, const store_txn *t, uint32_t coll,
 	s->precision = precision;
 	s->limit = limit;
 	s->tomb = tomb;
-	int rc =
-	    mdb_cursor_open(t->txn, store_dbi(t, STORE_DB_CODES), &s->codes);
-	if (!rc)
-		rc = mdb_cursor_open(t->txn, store_dbi(t, STORE_DB_LINKS),
-		                     &s->links);
+	return SEMLITE_OK;
+}
+
+/* The cursors are opened on first use: a search whose records are all in
+ * the snapshot cache needs none (two allocations per query saved). */
+static int cursor_of(hnsw_lmdb *s, MDB_cursor **c, store_db db)
+{
+	if (*c)
+		return SEMLITE_OK;
+	int rc = mdb_cursor_open(s->t->txn, store_dbi(s->t, db), c);
 	if (rc) {
-		hnsw_lmdb_close(s);
+		*c = NULL;
 		return store_rc(rc, "hnsw: opening cursors");
 	}
 	return SEMLITE_OK;
@@ -225,7 +249,10 @@ static int links_get(hnsw_lmdb *s, uint32_t id, int level, MDB_val *v)
 	uint8_t k[LINK_KEY];
 	link_key(k, s->coll, id, level);
 	MDB_val key = {LINK_KEY, k};
-	int rc = mdb_cursor_get(s->links, &key, v, MDB_SET);
+	int rc = cursor_of(s, &s->links, STORE_DB_LINKS);
+	if (rc)
+		return rc;
+	rc = mdb_cursor_get(s->links, &key, v, MDB_SET);
 	if (rc == MDB_NOTFOUND)
 		return SEMLITE_NOTFOUND;
 	return rc ? store_rc(rc, "hnsw: reading links") : SEMLITE_OK;
@@ -421,7 +448,10 @@ static int code_lookup(hnsw_lmdb *s, uint32_t id, const uint8_t **p)
 	/* MDB_SET leaves key alone (MDB_SET_KEY would point it into the
 	 * map, and a reused key would then search the wrong id) */
 	store_key_id(k, s->coll, id);
-	int rc = mdb_cursor_get(s->codes, &key, &v, MDB_SET);
+	int rc = cursor_of(s, &s->codes, STORE_DB_CODES);
+	if (rc)
+		return rc;
+	rc = mdb_cursor_get(s->codes, &key, &v, MDB_SET);
 	if (rc == MDB_NOTFOUND && s->tomb &&
 	    roaring_bitmap_contains(s->tomb, id)) {
 		/* deleted documents lose their vectors at once; the graph
@@ -581,6 +611,8 @@ static int lm_exact_dot(void *ctx, uint32_t id, const float *q, float *dot,
 	return SEMLITE_OK;
 }
 
+static int entry_read(hnsw_lmdb *s, uint32_t *ep, int *top);
+
 static void entry_key(uint8_t k[5], uint32_t coll)
 {
 	store_meta_key(k, 'h', coll);
@@ -589,6 +621,23 @@ static void entry_key(uint8_t k[5], uint32_t coll)
 static int lm_get_entry(void *ctx, uint32_t *ep, int *top)
 {
 	hnsw_lmdb *s = ctx;
+	hnsw_lmdb_cache *cc = s->cache;
+	if (cc && cc->entry_known) {
+		*ep = cc->ep;
+		*top = cc->top;
+		return *ep == UINT32_MAX ? SEMLITE_NOTFOUND : SEMLITE_OK;
+	}
+	int rc = entry_read(s, ep, top);
+	if (cc && (rc == SEMLITE_OK || rc == SEMLITE_NOTFOUND)) {
+		cc->ep = rc ? UINT32_MAX : *ep;
+		cc->top = rc ? 0 : *top;
+		cc->entry_known = true;
+	}
+	return rc;
+}
+
+static int entry_read(hnsw_lmdb *s, uint32_t *ep, int *top)
+{
 	uint8_t k[5];
 	const uint8_t *p;
 	size_t n;

@@ -21,6 +21,10 @@ typedef struct hnsw_lmdb_cache {
 	uint32_t *l0n;         /* their count + 1; 0 = not looked up */
 	const uint8_t **exact; /* f16 exact record of id; NULL = not yet */
 	uint32_t cap;          /* entries of each array */
+	bool entry_known;      /* ep/top below were read (clear it with the
+	                          arrays when the snapshot changes) */
+	uint32_t ep;
+	int top;
 } hnsw_lmdb_cache;
 
 /*

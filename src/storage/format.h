@@ -42,7 +42,11 @@
  *   "c:" NAME                            collection record, 64 bytes:
  *        0 u32 record version (1)       4 u32 collection id
  *        8 u32 dim                      12 u8 metric (STORE_METRIC_*)
- *       13 u8 precision (STORE_PREC_*)  14 u8 flags (bit 0: has a model)
+ *       13 u8 precision (STORE_PREC_*)  14 u8 flags (bit 0: has a model,
+ *                                        bit 1: no ANN index — searches
+ *                                        scan exactly; links unused,
+ *                                        bit 2: no keyword index —
+ *                                        postings unused)
  *       15 u8 reserved (0)              16 u32 HNSW M
  *       20 u32 HNSW ef_construction     24 u64 seed
  *       32 u64 model hash (store_hash64 of the model blob; the pin)
@@ -59,11 +63,12 @@
  *   'z' COLL                             the collection's trained zstd
  *                                        dictionary (raw bytes). Absent
  *                                        until enough documents were seen.
- *                                        Every frame names it or none:
- *                                        when it is retrained (each time
+ *                                        Frames do not name it: when
+ *                                        it is retrained (each time
  *                                        the collection grew tenfold, from
- *                                        a sample spread over all its
- *                                        documents) every document is
+ *                                        4,000 documents spread over all
+ *                                        of it; up to 256 KiB) every
+ *                                        document is
  *                                        recompressed in the same
  *                                        transaction.
  *   'h' COLL ...                         reserved for the HNSW index
@@ -83,8 +88,10 @@
  *           model.safetensors, in that order (absent files have length 0).
  *
  * docs      key: COLL + u32 internal id (BE)
- *           value: one zstd frame (content size + checksum flags set; it
- *           may reference the collection's dictionary by its dictID).
+ *           value: one zstd frame (content size + checksum flags set,
+ *           no dictID: it is decoded with the collection's dictionary
+ *           when the collection has one; frames written before the first
+ *           dictionary decode the same with it).
  *           Decompressed: u8 record version (1), u32 external id length,
  *           u32 text length, u32 metadata length, then the three byte
  *           strings. Metadata is a JSON object or empty.
@@ -121,25 +128,34 @@
  * links     reserved for the HNSW index (src/index).
  * postings  keyword search (BM25), maintained by src/api/keyword.c in the
  *           same write transaction as the documents.
- *           key COLL + term bytes (a folded, stemmed word, 1..64 bytes):
- *           value: the term's postings record (filter/postings.h: u8
- *           version, df, CRoaring ids, varint tf + document length per
- *           id, CRC-32C). Holds only live ids: retired documents are
- *           removed from their terms.
+ *           key COLL + u32 BE segment number s + term bytes (a folded,
+ *           stemmed word, 1..64 bytes): value: the postings record
+ *           (filter/postings.h: u8 version, df, CRoaring ids, varint tf +
+ *           document length per id, CRC-32C) of the term's documents
+ *           with internal ids in [s * 4096, (s + 1) * 4096)
+ *           (API_KW_SEG_BITS = 12); never empty. Segment first: a batch
+ *           of new documents touches only the newest segment's keys,
+ *           which are neighbours in the B-tree. Holds only live ids:
+ *           retired documents are removed from their terms. (Version 1
+ *           kept one record per term under COLL + term: every commit
+ *           rewrote the whole postings of its terms.)
  *           key COLL alone: BM25 statistics (filt_stats_encode: u32
  *           version, u64 documents with text, u64 total terms, CRC-32C).
  *
  * Vectors. For the cosine metric vectors are L2-normalized before they are
  * stored, so cosine similarity is a dot product at search time.
  *
- * Version history: 1 — this layout.
+ * Version history: 1 — first layout; 2 — postings split into segments
+ * of 4,096 ids (key COLL + u32 BE segment + term), collection flag bits 1
+ * (no ANN index) and 2 (no keyword index). A version-1 file opens as
+ * SEMLITE_VERSION.
  */
 #ifndef SL_STORAGE_FORMAT_H
 #define SL_STORAGE_FORMAT_H
 
 #include <stdint.h>
 
-#define STORE_FORMAT_VERSION 1u
+#define STORE_FORMAT_VERSION 2u
 #define STORE_MAGIC          "SEMLITE"  /* 8 bytes with its NUL */
 #define STORE_MODEL_MAGIC    "SLMODEL1" /* 8 bytes, no NUL stored */
 
@@ -163,7 +179,11 @@ enum store_metric {
 };
 enum store_prec { STORE_PREC_INT8 = 0, STORE_PREC_F16 = 1, STORE_PREC_F32 = 2 };
 
-#define STORE_COLL_HAS_MODEL 1u
+#define STORE_COLL_HAS_MODEL   1u
+#define STORE_COLL_NO_INDEX    2u
+#define STORE_COLL_NO_KEYWORDS 4u
+#define STORE_COLL_FLAGS                                                       \
+	(STORE_COLL_HAS_MODEL | STORE_COLL_NO_INDEX | STORE_COLL_NO_KEYWORDS)
 
 #define STORE_BITMAP_TOMBSTONES 'T'
 #define STORE_BITMAP_FILTER     'F'

@@ -85,7 +85,7 @@ int store_coll_decode(const uint8_t *p, size_t n, store_coll_rec *r)
 	r->model_chunks = sl_load_u32le(p + 48);
 	if (r->dim == 0 || r->dim > STORE_MAX_DIM ||
 	    r->metric > STORE_METRIC_L2 || r->precision > STORE_PREC_F32 ||
-	    (r->flags & ~STORE_COLL_HAS_MODEL))
+	    (r->flags & ~STORE_COLL_FLAGS))
 		return sl_err(SEMLITE_CORRUPT,
 		              "meta: collection record has bad settings");
 	uint64_t need =

@@ -5,7 +5,9 @@
  * returned, recall on what remains), and crash safety: a writer killed
  * with SIGKILL in the middle of an insert transaction leaves a database
  * whose check (including the graph check) passes and that holds every
- * acknowledged commit, findable through the index.
+ * acknowledged commit, findable through the index. And the write
+ * transaction's graph caches are invisible: the same puts and deletes in
+ * one transaction or in many give the same answers.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -295,12 +297,91 @@ static void test_crash_mid_insert(void **state)
 	}
 }
 
+/* Puts 0..n-1 in batches of `batch` (0: all in one transaction), each
+ * batch followed by deleting its ids with i % 9 == 4. */
+static void build_batched(semlite_collection *c, semlite_db *db, unsigned n,
+                          unsigned batch)
+{
+	semlite_txn *t = NULL;
+	float v[DIM];
+	char id[32];
+	unsigned step = batch ? batch : 7;
+	for (unsigned b = 0; b < n; b += step) {
+		if (!t)
+			assert_int_equal(semlite_txn_begin(db, &t), 0);
+		for (unsigned i = b; i < n && i < b + step; i++) {
+			vec_for(i, v);
+			snprintf(id, sizeof id, "%u", i);
+			assert_int_equal(
+			    semlite_vector_put(c, t, id, v, DIM, NULL, 0, NULL),
+			    0);
+		}
+		if (batch) {
+			assert_int_equal(semlite_txn_commit(t), 0);
+			assert_int_equal(semlite_txn_begin(db, &t), 0);
+		}
+		for (unsigned i = b; i < n && i < b + step; i++)
+			if (i % 9 == 4) {
+				snprintf(id, sizeof id, "%u", i);
+				assert_int_equal(semlite_doc_delete(c, t, id),
+				                 0);
+			}
+		if (batch) {
+			assert_int_equal(semlite_txn_commit(t), 0);
+			t = NULL;
+		}
+	}
+	if (t)
+		assert_int_equal(semlite_txn_commit(t), 0);
+}
+
+static void test_txn_size_invisible(void **state)
+{
+	(void)state;
+	enum { NB = 600 };
+	semlite_results *r[2][NQ];
+	for (int pass = 0; pass < 2; pass++) {
+		semlite_db *db;
+		semlite_collection *c = make(&db);
+		build_batched(c, db, NB, pass ? 0 : 7);
+		check_ok(db);
+		float q[DIM];
+		semlite_search_opts o;
+		semlite_search_opts_init(&o);
+		o.k = K;
+		o.ef = 16; /* a narrow beam: any graph difference shows */
+		for (unsigned i = 0; i < NQ; i++) {
+			query_for(i, q);
+			assert_int_equal(
+			    semlite_search_vector(c, q, DIM, &o, &r[pass][i]),
+			    0);
+		}
+		semlite_collection_close(c);
+		semlite_close(db);
+		paths_clear();
+	}
+	for (unsigned i = 0; i < NQ; i++) {
+		assert_int_equal(r[0][i]->count, r[1][i]->count);
+		for (size_t x = 0; x < r[0][i]->count; x++) {
+			assert_string_equal(r[0][i]->items[x].id,
+			                    r[1][i]->items[x].id);
+			assert_true(r[0][i]->items[x].score ==
+			            r[1][i]->items[x].score);
+			assert_true(atoi(r[0][i]->items[x].id) % 9 != 4);
+		}
+		semlite_results_free(r[0][i]);
+		semlite_results_free(r[1][i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_recall_filters_deletes, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_crash_mid_insert, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_txn_size_invisible, setup,
 	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

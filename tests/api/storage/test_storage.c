@@ -391,6 +391,85 @@ static void test_dictionary(void **state)
 	semlite_close(db);
 }
 
+static size_t kw_count(semlite_collection *c, const char *q)
+{
+	semlite_search_opts so;
+	semlite_search_opts_init(&so);
+	so.mode = SEMLITE_SEARCH_KEYWORD;
+	so.k = 100000;
+	semlite_results *r;
+	assert_int_equal(semlite_search_text(c, q, strlen(q), &so, &r), 0);
+	size_t n = r->count;
+	semlite_results_free(r);
+	return n;
+}
+
+/* A collection without ANN and keyword indexes, and keyword postings
+ * that span several 4,096-id segments: every document is found, deletes
+ * and upserts in old segments leave them, the check passes. */
+static void test_settings_segments(void **state)
+{
+	(void)state;
+	semlite_db *db;
+	semlite_collection_opts o;
+	semlite_collection_opts_init(&o);
+	o.dim = DIM;
+	o.index = SEMLITE_INDEX_NONE;
+	assert_int_equal(semlite_open(path, SEMLITE_OPEN_CREATE, &db), 0);
+	assert_int_equal(semlite_collection_create(db, "k", &o), 0);
+	o.keyword_index = 0;
+	assert_int_equal(semlite_collection_create(db, "n", &o), 0);
+	o.index = (semlite_index)7;
+	assert_int_equal(semlite_collection_create(db, "bad", &o),
+	                 SEMLITE_INVALID);
+	semlite_collection *c, *n;
+	assert_int_equal(semlite_collection_open(db, "k", &c), 0);
+	assert_int_equal(semlite_collection_open(db, "n", &n), 0);
+	enum { N = 9000 };
+	char text[64];
+	for (unsigned b = 0; b < N / 1000; b++) {
+		semlite_txn *t;
+		assert_int_equal(semlite_txn_begin(db, &t), 0);
+		for (unsigned i = b * 1000; i < (b + 1) * 1000; i++) {
+			snprintf(text, sizeof text, "common tag%u word%u",
+			         i % 7, i);
+			put(c, t, i, text, NULL);
+			put(n, t, i, text, NULL);
+		}
+		assert_int_equal(semlite_txn_commit(t), 0);
+	}
+	semlite_collection_stats s;
+	assert_int_equal(semlite_collection_stats_get(c, &s), 0);
+	assert_int_equal(s.index, SEMLITE_INDEX_NONE);
+	assert_int_equal(s.keyword_index, 1);
+	assert_int_equal(semlite_collection_stats_get(n, &s), 0);
+	assert_int_equal(s.keyword_index, 0);
+	assert_int_equal(kw_count(c, "common"), N);
+	assert_int_equal(kw_count(c, "tag3"), (N - 3 + 6) / 7);
+	assert_int_equal(kw_count(c, "word5000"), 1);
+	assert_int_equal(kw_count(n, "common"), 0);
+	/* delete in segment 0, upsert in segment 1 */
+	assert_int_equal(semlite_doc_delete(c, NULL, "doc-17"), 0);
+	put(c, NULL, 5000, "replaced", NULL);
+	assert_int_equal(kw_count(c, "common"), N - 2);
+	assert_int_equal(kw_count(c, "word17"), 0);
+	assert_int_equal(kw_count(c, "word5000"), 0);
+	assert_int_equal(kw_count(c, "replac"), 1);
+	/* without an index, search is the exact scan: the stored vector of
+	 * a document finds that document first */
+	float v[DIM];
+	vec_for(4321, v);
+	semlite_results *r;
+	assert_int_equal(semlite_search_vector(n, v, DIM, NULL, &r), 0);
+	assert_string_equal(r->items[0].id, "doc-4321");
+	semlite_results_free(r);
+	char report[256];
+	assert_int_equal(semlite_db_check(db, report, sizeof report), 0);
+	semlite_collection_close(c);
+	semlite_collection_close(n);
+	semlite_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +480,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_search, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_growth, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dictionary, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_settings_segments, setup,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -311,7 +311,7 @@ static void test_write_back(void **state)
 	(void)state;
 	static kv store;
 	memset(&store, 0, sizeof store);
-	filt_kw_store st = {&store, kv_get, kv_put, kv_del};
+	filt_kw_store st = {&store, kv_get, kv_put, kv_del, 0, NULL};
 	sl_rng r;
 	sl_rng_seed(&r, 12);
 	make_docs(&r);
