@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 #define ZSTD_STATIC_LINKING_ONLY
+#define ZDICT_STATIC_LINKING_ONLY
 #include <zdict.h>
 #include <zstd.h>
 
@@ -357,9 +358,26 @@ static int zgrid(const char *corpus, const char *const *fields, int nf)
 		}
 		for (size_t di = 0; di < ndsz; di++) {
 			double t0 = cli_now();
-			size_t dn = ZDICT_trainFromBuffer(dict, dsz[di], spread,
-			                                  ss, (unsigned)k);
+			ZDICT_fastCover_params_t fp;
+			memset(&fp, 0, sizeof fp);
+			size_t dn;
+			/* ZGRID_FIXED="K D": no parameter search */
+			if (getenv("ZGRID_FIXED") &&
+			    sscanf(getenv("ZGRID_FIXED"), "%u %u", &fp.k,
+			           &fp.d) == 2) {
+				fp.zParams.compressionLevel = 3;
+				dn = ZDICT_trainFromBuffer_fastCover(
+				    dict, dsz[di], spread, ss, (unsigned)k, fp);
+			} else {
+				fp.d = 8;
+				fp.steps = 4;
+				fp.zParams.compressionLevel = 3;
+				dn = ZDICT_optimizeTrainFromBuffer_fastCover(
+				    dict, dsz[di], spread, ss, (unsigned)k,
+				    &fp);
+			}
 			double tt = cli_now() - t0;
+			printf("fastCover k %u d %u f %u\n", fp.k, fp.d, fp.f);
 			if (ZDICT_isError(dn))
 				continue;
 			for (size_t li = 0; li < nlev; li++) {

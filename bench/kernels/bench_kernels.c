@@ -13,24 +13,32 @@
  * the fraction of the core's peak arithmetic throughput (L1) or of the
  * memory bandwidth (out of cache):
  *
- * - clock: a chain of dependent integer adds (1 cycle latency each on every
- *   x86 core since the P6) timed in CPU time gives cycles per ns
- *   — the clock the core really ran at, turbo included; best of 5.
- * - peak: from the ISA, two vector multiply-add pipes per core (Intel since
- *   Haswell, AMD since Zen 2 — Zen 5 at full 512-bit width) times the lanes
- *   of the instruction the variant uses: FMA (SSE4.2: separate mul+add
- *   pairs) on 1/4/8/16 floats for the float kernels, counting one per
- *   element (cos: three); for int8, multiply-accumulates per instruction —
- *   scalar 1, pmaddwd 8, vpmaddwd 16, vpdpbusd 64. In-register probes with
- *   twelve independent chains measure the instructions per cycle the core
- *   actually sustains, printed next to the assumption.
+ * - peak = instructions per cycle x lanes x clock, stated in the run
+ *   header. Clock: a chain of dependent integer adds (1 cycle latency each
+ *   on every x86 core since the P6; 20M iterations of 10 adds) timed in
+ *   thread CPU time gives cycles per ns, the clock the core really ran
+ *   at, turbo included; measured 5 times before and 5 times after the
+ *   table, and the highest value is used (a higher clock means a higher
+ *   peak, so noise can only lower the percentages). Instructions per
+ *   cycle: two vector multiply-add pipes per core (Intel since Haswell,
+ *   AMD since Zen 2 — Zen 5 at full 512-bit width). Lanes: the
+ *   instruction the variant uses — FMA (SSE4.2: separate mul+add pairs)
+ *   on 1/4/8/16 floats for the float kernels, one per element (cos:
+ *   three); for int8, multiply-accumulates per instruction: scalar 1,
+ *   pmaddwd 8, vpmaddwd 16, vpdpbusd 64. In-register probes (twelve
+ *   independent chains of vfmadd / vpmaddwd / vpdpbusd, best of 3)
+ *   measure the instructions per ns the core actually sustains; where one
+ *   exists for the variant's instruction and exceeds 2 x clock, it
+ *   replaces the assumption, so the peak used is the higher of the two.
  * - bandwidth: a streaming read (vector loads, four accumulators) over the
  *   same buffer in the same run.
  *
  * Times are the thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so slices
  * the scheduler gives to other processes on a shared machine are not
- * counted; caches and memory bandwidth shared with them still are, and
- * each figure is the best of several runs. Buffers are 64-byte aligned
+ * counted; caches and memory bandwidth shared with them still are. An L1
+ * figure is the best of 16 windows of --ms/16 ms each (short windows, so
+ * that some fall between the scheduler's switches, which evict L1), a
+ * streaming one the best of 2 passes. Buffers are 64-byte aligned
  * (vectors stored in a database page are at least as aligned as their
  * size allows); the kernels themselves accept any alignment.
  *
@@ -90,31 +98,35 @@ static size_t vec_bytes(int k, size_t d)
 	break
 
 /*
- * The one-to-many kernels over the same vectors, in calls of 8 (the size of
- * a small HNSW neighbour list); ns per distance as for the others. In L1
+ * The one-to-many kernels over the same vectors, in calls of many_calls
+ * vectors (--calls, default 8: a small HNSW neighbour list; 32 is a full
+ * layer-0 list at M = 16); ns per distance as for the others. In L1
  * the pointer lists come from a table filled before timing (tab, as a
  * caller's list of neighbours would be); streaming, each call's list is
  * built in the loop (tab NULL), since a table for the whole buffer would
  * add its own memory traffic. Building the eight pointers per call in the
  * timed loop measured ~2 cycles per distance more at dim 256: their
- * stores feed the kernel's first loads. The results go into eight running
- * sums, one per slot, added as one vector: a single scalar sum would be a
- * chain of eight dependent adds (plus conversions) per call, as long as
- * the kernel itself at small dims.
+ * stores feed the kernel's first loads. Only the last result of each call
+ * is summed: the call is an indirect one the compiler cannot drop, and
+ * summing all eight cost more instructions per distance than the kernel
+ * spends at small dims.
  */
+static size_t many_calls = 8;
+
 static float run_many(const kern_ops *o, int k, const void *q,
                       const uint8_t *base, size_t stride, size_t count,
                       size_t d, const void *const *tab)
 {
-	const void *xs[8];
+	const void *xs[64];
 	union {
-		float f[8];
-		int32_t i[8];
+		float f[64];
+		int32_t i[64];
 	} out = {{0}};
-	float sf[8] = {0};
-	int32_t si[8] = {0};
-	for (size_t i = 0; i < count; i += 8) {
-		size_t m = count - i < 8 ? count - i : 8;
+	float s = 0;
+	uint32_t si = 0;
+	const size_t mc = many_calls;
+	for (size_t i = 0; i < count; i += mc) {
+		size_t m = count - i < mc ? count - i : mc;
 		const void *const *p = tab ? tab + i : xs;
 		if (!tab)
 			for (size_t j = 0; j < m; j++)
@@ -122,20 +134,14 @@ static float run_many(const kern_ops *o, int k, const void *q,
 		if (k == K_DOTM) {
 			o->dot_f32_many(q, (const float *const *)p, m, d,
 			                out.f);
-			for (size_t j = 0; j < 8; j++)
-				sf[j] += out.f[j];
+			s += out.f[m - 1];
 		} else {
 			o->dot_i8_many(q, (const int8_t *const *)p, m, d,
 			               out.i);
-			for (size_t j = 0; j < 8; j++) /* wraps: unsigned */
-				si[j] = (int32_t)((uint32_t)si[j] +
-				                  (uint32_t)out.i[j]);
+			si += (uint32_t)out.i[m - 1];
 		}
 	}
-	float s = 0;
-	for (size_t j = 0; j < 8; j++)
-		s += sf[j] + (float)si[j];
-	return s;
+	return s + (float)si;
 }
 
 static double run(const kern_ops *o, int k, const void *q, const uint8_t *base,
@@ -165,8 +171,8 @@ static double run(const kern_ops *o, int k, const void *q, const uint8_t *base,
 
 static volatile double sink;
 
-/* ns per call for count calls over the pool, repeated to >= min_s; best
- * of 3. */
+/* ns per call for count calls over the pool: best of 16 windows of
+ * min_s / 16 seconds each, after one calibration run. */
 static double time_l1(const kern_ops *o, int k, const void *q,
                       const uint8_t *pool, size_t stride, size_t count,
                       size_t d, double min_s)
@@ -176,13 +182,13 @@ static double time_l1(const kern_ops *o, int k, const void *q,
 	const void *tab[256]; /* count <= 256 (bench_cell) */
 	for (size_t i = 0; i < count && i < 256; i++)
 		tab[i] = pool + i * stride;
-	for (int trial = 0; trial < 4; trial++) {
+	for (int trial = 0; trial < 17; trial++) {
 		double t0 = bench_now();
 		for (size_t r = 0; r < reps; r++)
 			sink += run(o, k, q, pool, stride, count, d, tab);
 		double t = bench_now() - t0;
 		if (trial == 0) { /* calibration run */
-			reps = (size_t)(min_s / (t > 1e-7 ? t : 1e-7)) + 1;
+			reps = (size_t)(min_s / 16 / (t > 1e-7 ? t : 1e-7)) + 1;
 			continue;
 		}
 		double ns = t * 1e9 / (double)(reps * count);
@@ -230,15 +236,15 @@ static double measure_ghz(void)
 #endif
 }
 
-/* Peak operations per cycle of kernel k in variant v (see the top). */
-static double peak_per_cycle(int k, int v)
+/* Lanes (operations per instruction) of kernel k in variant v (see the
+ * top); 0 for hamming, which has no multiply-add. */
+static double lanes(int k, int v)
 {
 	static const double flane[NVAR] = {1, 4, 8, 16};
 	static const double ilane[NVAR] = {1, 8, 16, 64};
-	const double pipes = 2;
 	if (k == K_HAM)
 		return 0;
-	return pipes * (k == K_I8 || k == K_I8M ? ilane[v] : flane[v]);
+	return k == K_I8 || k == K_I8M ? ilane[v] : flane[v];
 }
 
 static double ops_per_call(int k, size_t d)
@@ -270,7 +276,19 @@ typedef struct bench_cfg {
 	const char *only; /* run just this kernel, or NULL for all */
 	double ghz, bw;   /* cycles per ns, bytes per ns */
 	int best;         /* index of the widest variant this CPU runs */
+	/* probed instructions per ns: [0] float, [1] int8 multiply-add, per
+	 * variant; 0 where no probe exists */
+	double probe[2][NVAR];
 } bench_cfg;
+
+/* Peak operations per ns of kernel k in variant v: lanes x the higher of
+ * 2 instructions per cycle at the measured clock and the probe. */
+static double peak_per_ns(const bench_cfg *c, int k, int v)
+{
+	double ipns = 2 * c->ghz;
+	double pr = c->probe[k == K_I8 || k == K_I8M][v];
+	return lanes(k, v) * (pr > ipns ? pr : ipns);
+}
 
 static int parse_args(int argc, char **argv, bench_cfg *c)
 {
@@ -281,17 +299,20 @@ static int parse_args(int argc, char **argv, bench_cfg *c)
 			c->mib = strtoul(argv[++i], NULL, 0);
 		else if (i + 1 < argc && !strcmp(argv[i], "--kernel"))
 			c->only = argv[++i];
+		else if (i + 1 < argc && !strcmp(argv[i], "--calls"))
+			many_calls = strtoul(argv[++i], NULL, 0);
 		else if (i + 1 < argc && !strcmp(argv[i], "--ms"))
 			c->min_s = atof(argv[++i]) / 1e3;
 		else {
-			fprintf(stderr,
-			        "usage: bench_kernels [--seed S] "
-			        "[--mib MiB] [--ms MS] [--kernel NAME]\n");
+			fprintf(stderr, "usage: bench_kernels [--seed S] "
+			                "[--mib MiB] [--ms MS] [--calls N] "
+			                "[--kernel NAME]\n");
 			return 2;
 		}
 	}
-	if (c->mib < 16 || c->min_s <= 0) {
-		fprintf(stderr, "bench_kernels: --mib >= 16, --ms > 0\n");
+	if (c->mib < 16 || c->min_s <= 0 || many_calls < 1 || many_calls > 64) {
+		fprintf(stderr, "bench_kernels: --mib >= 16, --ms > 0, "
+		                "--calls 1..64\n");
 		return 2;
 	}
 	return 0;
@@ -309,22 +330,51 @@ static void fill(void *p, size_t n, bool halves, sl_rng *r)
 	}
 }
 
-static void print_probes(const bench_cfg *c)
+static double best_of3(double (*f)(uint64_t))
 {
-	printf("clock (dependent-add chain): %.3f GHz\n", c->ghz);
-	printf("streaming read: %.2f GB/s\n", c->bw);
+	double b = 0;
+	for (int t = 0; t < 3; t++) {
+		double x = f(20000000);
+		b = x > b ? x : b;
+	}
+	return b;
+}
+
+static void run_probes(bench_cfg *c)
+{
+	memset(c->probe, 0, sizeof c->probe);
 #if defined(BENCH_X86)
-	if (kern_variant("avx2"))
-		printf("probe, per cycle: vfmadd ymm %.2f, vpmaddwd ymm %.2f\n",
-		       peak_fma256(20000000) / c->ghz,
-		       peak_madd256(20000000) / c->ghz);
-	if (kern_variant("avx512"))
-		printf("probe, per cycle: vfmadd zmm %.2f, vpdpbusd zmm %.2f\n",
-		       peak_fma512(20000000) / c->ghz,
-		       peak_dpbusd512(20000000) / c->ghz);
+	if (kern_variant("avx2")) {
+		c->probe[0][2] = best_of3(peak_fma256);
+		c->probe[1][2] = best_of3(peak_madd256);
+	}
+	if (kern_variant("avx512")) {
+		c->probe[0][3] = best_of3(peak_fma512);
+		c->probe[1][3] = best_of3(peak_dpbusd512);
+	}
 #endif
-	printf(
-	    "peak assumed: 2 vector multiply-add instructions per cycle\n\n");
+}
+
+static void print_probes(const bench_cfg *c, double ghz0, double ghz1)
+{
+	printf("clock (dependent-add chain, best of 5): %.3f GHz before the "
+	       "table, %.3f after; used: %.3f GHz\n",
+	       ghz0, ghz1, c->ghz);
+	printf("streaming read: %.2f GB/s\n", c->bw);
+	static const char *const pn[2][NVAR] = {
+	    {"", "", "vfmadd ymm", "vfmadd zmm"},
+	    {"", "", "vpmaddwd ymm", "vpdpbusd zmm"}};
+	for (int v = 2; v < NVAR; v++)
+		for (int t = 0; t < 2; t++)
+			if (c->probe[t][v] > 0)
+				printf("probe %-12s: %.2f per ns = %.2f per "
+				       "cycle\n",
+				       pn[t][v], c->probe[t][v],
+				       c->probe[t][v] / c->ghz);
+	printf("peak used: lanes x max(2 per cycle x %.3f GHz, probe); "
+	       "avx512 f32 %.0f FMA/ns, int8 %.0f MAC/ns\n\n",
+	       c->ghz, peak_per_ns(c, K_DOT, c->best),
+	       peak_per_ns(c, K_I8, c->best));
 }
 
 static double measure_bw(const uint8_t *big, size_t bytes)
@@ -354,40 +404,54 @@ static double measure_bw(const uint8_t *big, size_t bytes)
 	return best;
 }
 
-/* One table row group: kernel k at dim d for every supported variant. */
-static void bench_cell(const bench_cfg *c, int k, size_t d, const void *q,
+/* Measured ns per distance of one cell (0: not run). */
+typedef struct cell {
+	double l1, st;
+} cell;
+static cell res[K_COUNT][NDIMS][NVAR];
+
+/* Measures kernel k at dim index di for every supported variant. */
+static void bench_cell(const bench_cfg *c, int k, size_t di, const void *q,
                        const uint8_t *pool, const uint8_t *big, size_t bytes)
 {
-	size_t stride = vec_bytes(k, d);
+	size_t d = dims[di], stride = vec_bytes(k, d);
 	size_t count = (24u << 10) / stride;
 	count = count < 1 ? 1 : count > 256 ? 256 : count;
-	double l1_scalar = 0, st_scalar = 0;
 	for (int v = 0; v < NVAR; v++) {
 		const kern_ops *o = kern_variant(vn[v]);
 		if (!o)
 			continue;
-		double l1 = time_l1(o, k, q, pool, stride, count, d, c->min_s);
-		double st = time_stream(o, k, q, big, bytes, d);
-		if (v == 0) {
-			l1_scalar = l1;
-			st_scalar = st;
-		}
+		res[k][di][v].l1 =
+		    time_l1(o, k, q, pool, stride, count, d, c->min_s);
+		res[k][di][v].st = time_stream(o, k, q, big, bytes, d);
+	}
+}
+
+/* Prints the rows of kernel k at dim index di (after the whole table is
+ * measured, so the percentages use the final clock). */
+static void print_cell(const bench_cfg *c, int k, size_t di)
+{
+	size_t d = dims[di], stride = vec_bytes(k, d);
+	const cell *sc = &res[k][di][0];
+	for (int v = 0; v < NVAR; v++) {
+		const cell *e = &res[k][di][v];
+		if (e->l1 == 0)
+			continue;
 		/* ops per ns: this variant's ISA, and the core's widest */
-		double pk = peak_per_cycle(k, v) * c->ghz;
-		double pc = peak_per_cycle(k, c->best) * c->ghz;
+		double pk = peak_per_ns(c, k, v);
+		double pc = peak_per_ns(c, k, c->best);
 		char peak[16] = "-", core[16] = "-";
 		if (pk > 0) {
 			snprintf(peak, sizeof peak, "%.0f%%",
-			         100 * ops_per_call(k, d) / l1 / pk);
+			         100 * ops_per_call(k, d) / e->l1 / pk);
 			snprintf(core, sizeof core, "%.0f%%",
-			         100 * ops_per_call(k, d) / l1 / pc);
+			         100 * ops_per_call(k, d) / e->l1 / pc);
 		}
-		double gbs = (double)stride / st;
+		double gbs = (double)stride / e->st;
 		printf("| %-11s | %4zu | %-6s | %8.2f | %5.1fx | %5s | %5s | "
 		       "%9.2f | %5.1fx | %6.2f | %4.0f%% |\n",
-		       kname[k], d, vn[v], l1, l1_scalar / l1, peak, core, st,
-		       st_scalar / st, gbs, 100 * gbs / c->bw);
-		fflush(stdout);
+		       kname[k], d, vn[v], e->l1, sc->l1 / e->l1, peak, core,
+		       e->st, sc->st / e->st, gbs, 100 * gbs / c->bw);
 	}
 }
 
@@ -401,7 +465,7 @@ static void header(void)
 
 int main(int argc, char **argv)
 {
-	bench_cfg c = {0x5e1f5eedULL, 1024, 0.02, NULL, 0, 0, 0};
+	bench_cfg c = {0x5e1f5eedULL, 1024, 0.02, NULL, 0, 0, 0, {{0}}};
 	int rc = parse_args(argc, argv, &c);
 	if (rc)
 		return rc;
@@ -418,19 +482,19 @@ int main(int argc, char **argv)
 	}
 	sl_rng r;
 	sl_rng_seed(&r, c.seed);
-	printf("bench_kernels: seed %llu, cpu \"%s\", kernels in use %s\n"
+	printf("bench_kernels: seed %llu, cpu \"%s\", kernels in use %s, "
+	       "_many calls of %zu\n"
 	       "out-of-cache buffer %zu MiB (last-level cache reported: %ld "
 	       "KiB)\n",
-	       (unsigned long long)c.seed, model, kern_get()->name, c.mib,
-	       llc > 0 ? llc >> 10 : -1L);
+	       (unsigned long long)c.seed, model, kern_get()->name, many_calls,
+	       c.mib, llc > 0 ? llc >> 10 : -1L);
 	fill(big, bytes / 4, false, &r);
 	for (int v = 0; v < NVAR; v++)
 		if (kern_variant(vn[v]))
 			c.best = v;
-	c.ghz = measure_ghz();
+	double ghz0 = measure_ghz();
 	c.bw = measure_bw(big, bytes);
-	print_probes(&c);
-	header();
+	run_probes(&c);
 	fill(q, 1536, false, &r);
 	fill(pool, (32u << 10) / 4, false, &r);
 	for (int k = 0; k < K_COUNT; k++) {
@@ -441,8 +505,16 @@ int main(int argc, char **argv)
 		if (c.only && strcmp(c.only, kname[k]))
 			continue;
 		for (size_t d = 0; d < NDIMS; d++)
-			bench_cell(&c, k, dims[d], q, pool, big, bytes);
+			bench_cell(&c, k, d, q, pool, big, bytes);
 	}
+	double ghz1 = measure_ghz();
+	c.ghz = ghz0 > ghz1 ? ghz0 : ghz1;
+	print_probes(&c, ghz0, ghz1);
+	header();
+	for (int k = 0; k < K_COUNT; k++)
+		for (size_t d = 0; d < NDIMS; d++)
+			if (!c.only || !strcmp(c.only, kname[k]))
+				print_cell(&c, k, d);
 	free(big);
 	free(q);
 	free(pool);

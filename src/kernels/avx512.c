@@ -350,16 +350,6 @@ static void dot4_f32(const float *q, const float *const *x, size_t n,
 	         simde_mm512_add_ps(a2, b2), simde_mm512_add_ps(a3, b3), out);
 }
 
-static void dot_f32_many(const float *q, const float *const *x, size_t m,
-                         size_t n, float *out)
-{
-	size_t j = 0;
-	for (; j + 4 <= m; j += 4)
-		dot4_f32(q, x + j, n, out + j);
-	for (; j < m; j++)
-		out[j] = dot_f32(q, x[j], n);
-}
-
 /*
  * Eight 16-lane int32 accumulators to their eight horizontal sums, in
  * order, as one 256-bit vector. Two rounds pair vectors and add halves
@@ -396,6 +386,110 @@ static inline simde__m256i hsum8_epi32(const simde__m512i v[8])
 	 * halves in the high 256 */
 	s = simde_mm512_permutexvar_epi32(LDI(perm), s);
 	return fold512(s);
+}
+
+/* hsum8_epi32 for floats: the same shuffles, float adds. */
+static inline simde__m256 hsum8_ps(const simde__m512 v[8])
+{
+	simde__m512i c[8];
+	for (int k = 0; k < 8; k++)
+		c[k] = simde_mm512_castps_si512(v[k]);
+	static const int64_t mid[8] = {2, 3, 8, 9, 6, 7, 12, 13};
+	static const int32_t perm[16] = {0, 8,  4, 12, 1, 9,  5, 13,
+	                                 2, 10, 6, 14, 3, 11, 7, 15};
+	const simde__m512i ix = LDI(mid);
+#define ADD(a, b)                                                              \
+	simde_mm512_castps_si512(simde_mm512_add_ps(                           \
+	    simde_mm512_castsi512_ps(a), simde_mm512_castsi512_ps(b)))
+#define H256(a, b)                                                             \
+	ADD(simde_mm512_mask_blend_epi64(0xf0, a, b),                          \
+	    simde_mm512_shuffle_i64x2(a, b, 0x4e))
+#define H128(a, b)                                                             \
+	ADD(simde_mm512_mask_blend_epi64(0xcc, a, b),                          \
+	    simde_mm512_permutex2var_epi64(a, ix, b))
+	simde__m512i u = H128(H256(c[0], c[1]), H256(c[2], c[3]));
+	simde__m512i w = H128(H256(c[4], c[5]), H256(c[6], c[7]));
+	simde__m512i s = ADD(simde_mm512_unpacklo_epi32(u, w),
+	                     simde_mm512_unpackhi_epi32(u, w));
+#undef H128
+#undef H256
+#undef ADD
+	simde__m512 t = simde_mm512_castsi512_ps(
+	    simde_mm512_permutexvar_epi32(LDI(perm), s));
+	return simde_mm256_add_ps(
+	    simde_mm512_castps512_ps256(t),
+	    simde_mm256_castpd_ps(
+	        simde_mm512_extractf64x4_pd(simde_mm512_castps_pd(t), 1)));
+}
+
+/*
+ * One query against eight float vectors: eight FMA chains (one per
+ * vector) cover the FMA latency x throughput; each 16-float query chunk
+ * is loaded once for eight FMAs whose other operand comes straight from
+ * memory — nine loads per eight FMAs, cap 89% of the FMA peak (dot4_f32:
+ * five per four, 80%) — and one hsum8_ps gives the eight results.
+ */
+static void dot8_f32(const float *q, const float *const *x, size_t n,
+                     float *out)
+{
+	const float *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3], *x4 = x[4],
+	            *x5 = x[5], *x6 = x[6], *x7 = x[7];
+	simde__m512 a0 = simde_mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0,
+	            a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+#define CHUNK(L, i)                                                            \
+	do {                                                                   \
+		simde__m512 q0 = L(q + (i));                                   \
+		a0 = simde_mm512_fmadd_ps(q0, L(x0 + (i)), a0);                \
+		a1 = simde_mm512_fmadd_ps(q0, L(x1 + (i)), a1);                \
+		a2 = simde_mm512_fmadd_ps(q0, L(x2 + (i)), a2);                \
+		a3 = simde_mm512_fmadd_ps(q0, L(x3 + (i)), a3);                \
+		a4 = simde_mm512_fmadd_ps(q0, L(x4 + (i)), a4);                \
+		a5 = simde_mm512_fmadd_ps(q0, L(x5 + (i)), a5);                \
+		a6 = simde_mm512_fmadd_ps(q0, L(x6 + (i)), a6);                \
+		a7 = simde_mm512_fmadd_ps(q0, L(x7 + (i)), a7);                \
+	} while (0)
+	size_t i = 0;
+	for (; i + 16 <= n; i += 16)
+		CHUNK(LD, i);
+	if (i < n) {
+		size_t r = n - i;
+#define LT(p) ldt(p, r)
+		CHUNK(LT, i);
+#undef LT
+	}
+#undef CHUNK
+	simde__m512 v[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+	simde_mm256_storeu_ps(out, hsum8_ps(v));
+}
+
+/* Groups of eight, then as dot_i8_many (dot_i8_rest). */
+static void dot_f32_rest(const float *q, const float *const *x, size_t m,
+                         size_t n, float *out)
+{
+	if (m >= 4) {
+		dot4_f32(q, x, n, out);
+		x += 4;
+		out += 4;
+		m -= 4;
+	}
+	if (m >= 2) {
+		const float *xs[4] = {x[0], x[1], x[m - 1], x[m - 1]};
+		float t[4];
+		dot4_f32(q, xs, n, t);
+		memcpy(out, t, m * sizeof *t);
+	} else if (m == 1) {
+		out[0] = dot_f32(q, x[0], n);
+	}
+}
+
+static void dot_f32_many(const float *q, const float *const *x, size_t m,
+                         size_t n, float *out)
+{
+	size_t j = 0;
+	for (; j + 8 <= m; j += 8)
+		dot8_f32(q, x + j, n, out + j);
+	if (j < m)
+		dot_f32_rest(q, x + j, m - j, n, out + j);
 }
 
 /*

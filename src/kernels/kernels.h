@@ -37,10 +37,11 @@ typedef struct kern_ops {
 	 * One query against m vectors: out[j] = dot_f32(q, x[j], n) (within
 	 * the same tolerance) and out[j] = dot_i8(q, x[j], n) (exact), for
 	 * j < m. The vectors may be anywhere (x[j] need not be contiguous).
-	 * Variants that implement them natively load the query once per
-	 * group of four vectors and share the reduction overhead, which is
-	 * what a pairwise call cannot do (see bench/RESULTS.md ## Kernels);
-	 * the others loop over the pairwise kernel.
+	 * Variants that implement them natively (avx512: groups of eight,
+	 * then four) load the query once per group and share the reduction
+	 * overhead, which is what a pairwise call cannot do (see
+	 * bench/RESULTS.md ## Kernels); the others loop over the pairwise
+	 * kernel. Calls of 8 or more vectors get the most out of them.
 	 */
 	void (*dot_f32_many)(const float *q, const float *const *x, size_t m,
 	                     size_t n, float *out);
