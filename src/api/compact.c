@@ -228,7 +228,8 @@ static int compact_txn(semlite_collection *c, uint64_t *purged)
 	*purged = roaring_bitmap_get_cardinality(tomb);
 	if ((rc = books_check(&t, c->rec.id, &ctr, *purged)))
 		goto out;
-	rc = graph_compact(&t, &c->rec, ctr.next_id, tomb, &dropped);
+	if (api_coll_indexed(&c->rec))
+		rc = graph_compact(&t, &c->rec, ctr.next_id, tomb, &dropped);
 	if (!rc) {
 		uint8_t pre[5];
 		filter_prefix(pre, c->rec.id);

@@ -181,6 +181,38 @@ static void test_file_size_cycles(void **state)
 	assert_true(with[R - 1] <= without[R - 1]);
 }
 
+/* A collection without an ANN index has no graph: compaction only
+ * clears the bitmaps and the tombstones. */
+static void test_unindexed(void **state)
+{
+	(void)state;
+	enum { NU = 300 };
+	semlite_db *db;
+	semlite_collection *c;
+	semlite_collection_opts o;
+	semlite_collection_opts_init(&o);
+	o.dim = DIM;
+	o.use_default_model = 0;
+	o.index = SEMLITE_INDEX_NONE;
+	assert_int_equal(semlite_open(cu_path, SEMLITE_OPEN_CREATE, &db), 0);
+	assert_int_equal(semlite_collection_create(db, "v", &o), 0);
+	assert_int_equal(semlite_collection_open(db, "v", &c), 0);
+	float *x = clustered(SEED + 3, NU);
+	uint8_t del[NU] = {0};
+	cu_put(db, c, x, DIM, 0, NU);
+	unsigned nd = cu_mark(del, NU, 0.5, 1, 8);
+	cu_delete(db, c, del, NU, 1);
+	uint64_t purged = 0;
+	assert_int_equal(semlite_collection_compact(c, &purged), 0);
+	assert_int_equal(purged, nd);
+	assert_int_equal(cu_tombstones(c), 0);
+	cu_check_ok(db);
+	cu_groups_ok(c, x, DIM, del, NU);
+	semlite_collection_close(c);
+	semlite_close(db);
+	free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +220,7 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_file_size_cycles, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_unindexed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
