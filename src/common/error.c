@@ -11,25 +11,26 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char errbuf[1024];
 
 static const char *const rc_text[] = {
-	[SEMLITE_OK] = "not an error",
-	[SEMLITE_NOMEM] = "out of memory",
-	[SEMLITE_INVALID] = "invalid argument or input",
-	[SEMLITE_MISUSE] = "library used incorrectly",
-	[SEMLITE_NOTFOUND] = "not found",
-	[SEMLITE_EXISTS] = "already exists",
-	[SEMLITE_DIM_MISMATCH] = "vector dimension mismatch",
-	[SEMLITE_CORRUPT] = "data is corrupt",
-	[SEMLITE_IOERR] = "I/O error",
-	[SEMLITE_FULL] = "database is full",
-	[SEMLITE_BUSY] = "database is busy",
-	[SEMLITE_VERSION] = "unsupported format version",
-	[SEMLITE_MODEL] = "model is missing or unusable",
-	[SEMLITE_INTERNAL] = "internal error",
-	[SEMLITE_UNSUPPORTED] = "not supported by this build",
+    [SEMLITE_OK] = "not an error",
+    [SEMLITE_NOMEM] = "out of memory",
+    [SEMLITE_INVALID] = "invalid argument or input",
+    [SEMLITE_MISUSE] = "library used incorrectly",
+    [SEMLITE_NOTFOUND] = "not found",
+    [SEMLITE_EXISTS] = "already exists",
+    [SEMLITE_DIM_MISMATCH] = "vector dimension mismatch",
+    [SEMLITE_CORRUPT] = "data is corrupt",
+    [SEMLITE_IOERR] = "I/O error",
+    [SEMLITE_FULL] = "database is full",
+    [SEMLITE_BUSY] = "database is busy",
+    [SEMLITE_VERSION] = "unsupported format version",
+    [SEMLITE_MODEL] = "model is missing or unusable",
+    [SEMLITE_INTERNAL] = "internal error",
+    [SEMLITE_UNSUPPORTED] = "not supported by this build",
 };
 
 SEMLITE_API const char *semlite_errstr(int rc)
@@ -40,12 +41,17 @@ SEMLITE_API const char *semlite_errstr(int rc)
 	return rc_text[rc];
 }
 
+/* Formats into a scratch buffer first: callers may pass sl_errmsg() itself
+ * as an argument to prefix context ("document 7: %s"), and vsnprintf with
+ * its destination among its arguments is undefined. */
 int sl_err(int rc, const char *fmt, ...)
 {
+	char tmp[sizeof errbuf];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(errbuf, sizeof errbuf, fmt, ap);
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
 	va_end(ap);
+	memcpy(errbuf, tmp, sizeof errbuf);
 	return rc;
 }
 

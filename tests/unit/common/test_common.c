@@ -69,6 +69,13 @@ static void test_errmsg_thread_local(void **state)
 	big[sizeof big - 1] = '\0';
 	sl_err(SEMLITE_INVALID, "%s", big);
 	assert_true(strlen(sl_errmsg()) < sizeof big - 1);
+	/* context prefixed to the current message (the message is an
+	 * argument of the call that replaces it) */
+	sl_err(SEMLITE_CORRUPT, "bad frame");
+	sl_err(SEMLITE_CORRUPT, "document %u: %s", 7u, sl_errmsg());
+	sl_err(SEMLITE_CORRUPT, "collection '%s': %s", "docs", sl_errmsg());
+	assert_string_equal(sl_errmsg(),
+	                    "collection 'docs': document 7: bad frame");
 	sl_err_clear();
 	assert_string_equal(sl_errmsg(), "");
 }
