@@ -519,25 +519,27 @@ static void dot_f32_many(const float *q, const float *const *x, size_t m,
  * independent vpdpbusd chains; one hsum16_epi32 and one 64-byte store per
  * group), as two halves of eight taken chunk by chunk with the eight
  * pointers in registers; then a group of eight, vector after vector; then
- * the last 1-7 as a group of eight with the last vector repeated. Measured
- * in calls of 32 at dim 256 (bench_kernels' L1 loop): the previous kernel
- * (groups of eight, query chunks reloaded per group, the correction as a
- * ninth chain per group subtracted in the reduction) 1.47 ns per distance;
- * groups of sixteen with the query in registers ~20% less; within them,
- * chunk by chunk over all sixteen (pointers reloaded from memory) ~5%
- * slower than vector after vector, and the halves of eight ~3% faster.
+ * the last 1-7 as a group of eight with the last vector repeated.
+ * Measured with bench_kernels (L1, dim 256, calls of 32): 1.31 ns per
+ * distance for the previous kernel (groups of eight, query chunks
+ * reloaded per group, the correction as a ninth chain per group
+ * subtracted in the reduction), 1.07 ns for this one; within a group,
+ * chunk by chunk over all sixteen vectors (their pointers reloaded from
+ * memory) measured ~5% slower than the halves of eight, and vector after
+ * vector ~3% slower.
  *
  * Longer vectors, dot8_i8: eight at a time, each query chunk loaded once
- * for eight vpdpbusd and a ninth for the correction (nine loads for
- * 512 multiply-adds), one hsum8_epi32 per group. Sixteen at a
- * time measured ~5% faster at dim 384 but 6-10% slower at 768 and 1536
- * (the sixteen pointers do not fit in registers).
+ * for eight vpdpbusd and a ninth for the correction (nine loads for 512
+ * multiply-adds), one hsum8_epi32 per group. Sixteen at a time measured
+ * ~9% faster at dim 384 but 5-11% slower at 768 and 1536 (the sixteen
+ * pointers do not fit in registers).
  */
 
 /* x + 128 for 64 int8s: the sign bit flipped with vxorps (AVX512DQ)
  * rather than vpxord: in a throughput probe on Zen 5 (load, flip,
  * vpdpbusd; twelve chains) the float-domain xor ran ~7% faster, as fast
- * as with no flip at all; vpternlogd ran ~25% slower. */
+ * as with no flip at all (vpternlogd: ~25% slower); in dot_i8_many ~2%
+ * faster in calls of eight, no different in calls of 32. */
 static inline simde__m512i flip8(simde__m512i v)
 {
 	const simde__m512 f =
