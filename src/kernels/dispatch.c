@@ -55,6 +55,7 @@ static bool cpu_has(const char *name)
 	if (!strcmp(name, "avx512"))
 		return avx2 && __builtin_cpu_supports("avx512f") &&
 		       __builtin_cpu_supports("avx512bw") &&
+		       __builtin_cpu_supports("avx512dq") &&
 		       __builtin_cpu_supports("avx512vl") &&
 		       __builtin_cpu_supports("avx512vnni");
 #endif

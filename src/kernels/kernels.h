@@ -38,10 +38,11 @@ typedef struct kern_ops {
 	 * the same tolerance) and out[j] = dot_i8(q, x[j], n) (exact), for
 	 * j < m. The vectors may be anywhere (x[j] need not be contiguous).
 	 * Variants that implement them natively (avx512: groups of eight,
-	 * then four) load the query once per group and share the reduction
-	 * overhead, which is what a pairwise call cannot do (see
-	 * bench/RESULTS.md ## Kernels); the others loop over the pairwise
-	 * kernel. Calls of 8 or more vectors get the most out of them.
+	 * then four; int8 up to n = 256: sixteen, then eight) load the query
+	 * once per group (or per call) and share the reduction overhead,
+	 * which is what a pairwise call cannot do (see bench/RESULTS.md ##
+	 * Kernels); the others loop over the pairwise kernel. Calls of 8 or
+	 * more vectors get the most out of them, of 16 or more for int8.
 	 */
 	void (*dot_f32_many)(const float *q, const float *const *x, size_t m,
 	                     size_t n, float *out);
