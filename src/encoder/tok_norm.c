@@ -158,7 +158,8 @@ static int replace_str(tok_run *r, const tok_norm *s, const tok_cps *in,
 			}
 		}
 		if (hit) {
-			memcpy(out->v + out->n, s->rep, s->nrep * 4);
+			if (s->nrep) /* replacing by "" leaves rep NULL */
+				memcpy(out->v + out->n, s->rep, s->nrep * 4);
 			out->n += s->nrep;
 		} else {
 			out->v[out->n++] = in->v[i++];
@@ -179,7 +180,8 @@ static int strip(const tok_norm *s, const tok_cps *in, tok_cps *out)
 	int rc = tok_cps_reserve(out, b - a);
 	if (rc)
 		return rc;
-	memcpy(out->v, in->v + a, (b - a) * 4);
+	if (b > a) /* in->v may be NULL when empty */
+		memcpy(out->v, in->v + a, (b - a) * 4);
 	out->n = b - a;
 	return SEMLITE_OK;
 }
@@ -191,8 +193,10 @@ static int prepend(tok_run *r, const tok_norm *s, const tok_cps *in,
 	int rc = grow(r, out, in->n + k);
 	if (rc)
 		return rc;
-	memcpy(out->v, s->rep, k * 4);
-	memcpy(out->v + k, in->v, in->n * 4);
+	if (k)
+		memcpy(out->v, s->rep, k * 4);
+	if (in->n)
+		memcpy(out->v + k, in->v, in->n * 4);
 	out->n = in->n + k;
 	return SEMLITE_OK;
 }

@@ -59,7 +59,8 @@ size_t filt_key_field(uint8_t *out, uint32_t coll, const char *field, size_t fl,
 int filt_bitmap_decode(const void *p, size_t n, roaring_bitmap_t **out)
 {
 	*out = NULL;
-	if (n == 0 || roaring_bitmap_portable_deserialize_size(p, n) != n)
+	if (!filt_roaring_wellformed(p, n) ||
+	    roaring_bitmap_portable_deserialize_size(p, n) != n)
 		return sl_err(SEMLITE_CORRUPT, "bitmaps: malformed bitmap");
 	roaring_bitmap_t *bm = roaring_bitmap_portable_deserialize_safe(p, n);
 	if (!bm)

@@ -32,6 +32,11 @@ static inline void filt_bitmap_free(roaring_bitmap_t *bm)
 		roaring_bitmap_free(bm);
 }
 
+/* True when p[0..n) is exactly one well-formed CRoaring portable
+ * serialization (sorted keys and values, runs in range, cardinalities and
+ * offsets that match): CRoaring 0.2's deserializer trusts all of these
+ * (roaring_check.c). */
+bool filt_roaring_wellformed(const void *p, size_t n);
 /* Decodes a checked record's payload; SEMLITE_CORRUPT when invalid. */
 int filt_bitmap_decode(const void *p, size_t n, roaring_bitmap_t **out);
 /* Loads a bitmap; a missing key gives an empty bitmap. */

@@ -26,6 +26,7 @@
  * on every insert, and a second lookup per posting).
  */
 #include "filter/postings.h"
+#include "filter/filter.h"
 
 #include <roaring/roaring.h>
 #include <string.h>
@@ -324,29 +325,6 @@ static int check_frame(const uint8_t *in, size_t len, uint32_t *df,
 	return SEMLITE_OK;
 }
 
-/* Checks the portable format's own header (cookie, container count)
- * before CRoaring sees it: CRoaring 0.2 miscomputes the size of a bitmap
- * claiming 2^31 containers and then tries to allocate them. A 32-bit
- * bitmap has at most 65536 containers, each needing at least 4 header
- * bytes. */
-static bool bitmap_header_ok(const uint8_t *b, size_t nb)
-{
-	if (nb < 8)
-		return false;
-	uint32_t cookie = sl_load_u32le(b), size;
-	size_t head;
-	if ((cookie & 0xffff) == 12347) { /* with run containers */
-		size = (cookie >> 16) + 1;
-		head = 4 + (size + 7) / 8;
-	} else if (cookie == 12346) { /* without */
-		size = sl_load_u32le(b + 4);
-		head = 8;
-	} else {
-		return false;
-	}
-	return size <= 65536 && head + 4 * (size_t)size <= nb;
-}
-
 int filt_post_decode(const void *buf, size_t len, filt_post *p,
                      const char *what)
 {
@@ -359,10 +337,10 @@ int filt_post_decode(const void *buf, size_t len, filt_post *p,
 	if (rc)
 		return rc;
 	const char *bits = (const char *)in + POST_HEADER;
-	/* CRoaring 0.2's deserializer prints to stderr when it fails: check
-	 * the header and size the bitmap first (both silent), and only then
-	 * deserialize. */
-	if (!bitmap_header_ok((const uint8_t *)bits, nb) ||
+	/* CRoaring 0.2's deserializer prints to stderr when it fails and
+	 * trusts the containers it reads: check the whole serialization
+	 * first (silent), and only then deserialize. */
+	if (!filt_roaring_wellformed(bits, nb) ||
 	    roaring_bitmap_portable_deserialize_size(bits, nb) != nb)
 		return sl_err(SEMLITE_CORRUPT,
 		              "postings %s: bitmap is malformed", what);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "filter/filter.h"
 #include "filter/postings.h"
 
 static void fill_random(filt_post *p, sl_rng *r, size_t n, uint32_t span)
@@ -162,6 +163,79 @@ static void test_crc(void **state)
 	assert_int_equal(filt_crc32c(0, "123456789", 9), 0xe3069283u);
 }
 
+/* Serializes bm, checks the walk accepts it and returns its bytes. */
+static size_t serialized(roaring_bitmap_t *bm, char *buf, size_t cap)
+{
+	roaring_bitmap_run_optimize(bm);
+	size_t n = roaring_bitmap_portable_size_in_bytes(bm);
+	assert_true(n <= cap);
+	assert_int_equal(roaring_bitmap_portable_serialize(bm, buf), n);
+	assert_true(filt_roaring_wellformed(buf, n));
+	return n;
+}
+
+/* Everything CRoaring writes is accepted; what it would trust but crash
+ * on later is not (an empty run container was fuzz_postings' finding). */
+static void test_roaring_wellformed(void **state)
+{
+	(void)state;
+	static char buf[1 << 20];
+	roaring_bitmap_t *bm = roaring_bitmap_create();
+	assert_non_null(bm);
+	serialized(bm, buf, sizeof buf); /* empty */
+	sl_rng r;
+	sl_rng_seed(&r, 11);
+	for (int round = 0; round < 40; round++) {
+		/* arrays, bitsets and runs, 1..9 containers */
+		unsigned nc = 1 + (unsigned)(sl_rng_next(&r) % 9);
+		for (unsigned c = 0; c < nc; c++) {
+			uint32_t base = (uint32_t)(sl_rng_next(&r) % 64) << 16;
+			unsigned kind = (unsigned)(sl_rng_next(&r) % 3);
+			if (kind == 0)
+				for (int i = 0; i < 50; i++)
+					roaring_bitmap_add(
+					    bm,
+					    base + (uint32_t)(sl_rng_next(&r) %
+					                      65536));
+			else if (kind == 1)
+				for (int i = 0; i < 6000; i++)
+					roaring_bitmap_add(
+					    bm,
+					    base + (uint32_t)(sl_rng_next(&r) %
+					                      65536));
+			else
+				roaring_bitmap_add_range(bm, base + 100,
+				                         base + 20000);
+		}
+		size_t n = serialized(bm, buf, sizeof buf);
+		assert_false(filt_roaring_wellformed(buf, n - 1));
+		buf[n] = 0;
+		assert_false(filt_roaring_wellformed(buf, n + 1));
+		roaring_bitmap_clear(bm);
+	}
+	/* one run container [5, 10): cookie 12347 (1 container), run bit,
+	 * key 0, cardinality - 1 = 4, 1 run, start 5, length - 1 = 4 */
+	uint8_t one[] = {0x3b, 0x30, 0, 0, 1, 0, 0, 4, 0, 1, 0, 5, 0, 4, 0};
+	assert_true(filt_roaring_wellformed(one, sizeof one));
+	uint8_t bad[sizeof one];
+	memcpy(bad, one, sizeof one);
+	bad[9] = 0; /* no runs */
+	assert_false(filt_roaring_wellformed(bad, sizeof bad - 4));
+	memcpy(bad, one, sizeof one);
+	bad[7] = 5; /* cardinality says 6 */
+	assert_false(filt_roaring_wellformed(bad, sizeof bad));
+	memcpy(bad, one, sizeof one);
+	bad[11] = 0xfe, bad[12] = 0xff; /* run passes 65535 */
+	assert_false(filt_roaring_wellformed(bad, sizeof bad));
+	/* an array container of 2 values, unsorted */
+	uint8_t arr[] = {0x3a, 0x30, 0,  0, 1, 0, 0, 0, 0, 0,
+	                 1,    0,    16, 0, 0, 0, 9, 0, 3, 0};
+	assert_true(filt_roaring_wellformed(arr, sizeof arr) == false);
+	arr[16] = 3, arr[18] = 9;
+	assert_true(filt_roaring_wellformed(arr, sizeof arr));
+	roaring_bitmap_free(bm);
+}
+
 static void test_nomem(void **state)
 {
 	(void)state;
@@ -199,6 +273,7 @@ int main(void)
 	    cmocka_unit_test(test_stats),
 	    cmocka_unit_test(test_crc),
 	    cmocka_unit_test(test_nomem),
+	    cmocka_unit_test(test_roaring_wellformed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
