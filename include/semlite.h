@@ -742,7 +742,8 @@ typedef struct semlite_adapt_opts {
 	                         to this power (0) */
 	semlite_train_progress_fn progress; /**< or NULL; stages "vocabulary",
 	                                       "tokens", "vectors",
-	                                       "finishing", "encoding" */
+	                                       "finishing", "topics",
+	                                       "encoding" */
 	void *progress_ctx;                 /**< passed to progress */
 } semlite_adapt_opts;
 

@@ -15,9 +15,10 @@
  * eigenvectors of M = X^T X, found by randomized subspace iteration
  * (Halko, Martinsson & Tropp 2011): Q = orth(M Q) a few times from a
  * seeded Gaussian start, then Rayleigh-Ritz on Q^T M Q (LAPACK dsyevr,
- * l x l). M is never formed: M Q = X^T (X Q) streams over the documents,
- * so memory is tokens x l doubles, independent of the number of
- * documents, and time is linear in the stored postings. Orthonormalization
+ * l x l, l = k + 16). M is never formed: M Q = X^T (X Q) streams over the
+ * documents, so memory is the postings plus three tokens x l tables of
+ * doubles (nothing documents x anything dense), and time is linear in
+ * the postings. Orthonormalization
  * is Gram-Schmidt applied twice, in a fixed order, so the result depends
  * only on the stream and the seed. Columns that vanish (a matrix of rank
  * below l: few documents) are dropped as zeros, never divided by.
