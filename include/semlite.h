@@ -707,7 +707,7 @@ SEMLITE_API int semlite_db_check(semlite_db *db, char *report, size_t cap);
 typedef struct semlite_adapt_opts {
 	unsigned epochs;    /**< skip-gram passes over the documents (5);
 	                         skip-gram runs only when mix > 0 */
-	unsigned threads;   /**< training threads (1); > 1 is faster but the
+	unsigned threads;   /**< skip-gram threads (1); > 1 is faster but the
 	                         model is then not reproducible bit for bit */
 	uint64_t seed;      /**< seed of every random choice (42) */
 	size_t add_vocab;   /**< at most this many frequent words of the

@@ -26,7 +26,7 @@ static const char usage[] =
     "  --collection C   collection (default)\n"
     "  --epochs E       skip-gram passes over the documents (5; only\n"
     "                   with --mix above 0)\n"
-    "  --threads T      training threads (1; more is faster, not\n"
+    "  --threads T      skip-gram threads (1; more is faster, not\n"
     "                   reproducible)\n"
     "  --seed S         random seed (42)\n"
     "  --add-vocab N    add up to N frequent words of the documents as\n"
