@@ -702,16 +702,17 @@ SEMLITE_API int semlite_db_check(semlite_db *db, char *report, size_t cap);
 /**
  * Options of semlite_collection_adapt(). semlite_adapt_opts_init() sets
  * every field to the default named beside it (chosen on SciFact's train
- * queries, bench/RESULTS.md "After semlite adapt").
+ * queries, bench/RESULTS.md "After semlite adapt": topics, no skip-gram).
  */
 typedef struct semlite_adapt_opts {
-	unsigned epochs;    /**< skip-gram passes over the documents (5) */
-	unsigned threads;   /**< training threads (1); > 1 is faster but the
+	unsigned epochs;    /**< skip-gram passes over the documents (5);
+	                         skip-gram runs only when mix > 0 */
+	unsigned threads;   /**< skip-gram threads (1); > 1 is faster but the
 	                         model is then not reproducible bit for bit */
 	uint64_t seed;      /**< seed of every random choice (42) */
 	size_t add_vocab;   /**< at most this many frequent words of the
 	                         documents that the vocabulary splits into
-	                         pieces become tokens of their own (0);
+	                         pieces become tokens of their own (5000);
 	                         0: keep the vocabulary */
 	unsigned min_count; /**< an added word occurs at least this often (5) */
 	unsigned window;    /**< skip-gram window (5) */
@@ -720,17 +721,29 @@ typedef struct semlite_adapt_opts {
 	int init_model;     /**< nonzero: skip-gram starts from the model's
 	                         token vectors instead of small random ones
 	                         (0) */
-	double mix;         /**< share of the learned vector in a token's new
-	                         row; the rest is the token's old row (0.4) */
+	double mix;         /**< share of the learned skip-gram vector in a
+	                         token's new row; the rest is the token's old
+	                         row (0: no skip-gram) */
 	double mix_k;       /**< a token seen c times gets the share
 	                         mix * c / (c + mix_k) (100); <= 0: mix */
 	double sif_a;       /**< SIF weight a / (a + p) by the token's
-	                         frequency p in the documents (1e-4); <= 0:
+	                         frequency p in the documents (3e-5); <= 0:
 	                         no weighting */
 	unsigned n_common;  /**< common components removed (1) */
+	size_t lsa_dim;     /**< columns of each row given to the token's
+	                         topics: latent semantic analysis of which
+	                         tokens share documents (192); 0: none; the
+	                         model's dimension or more: the whole row */
+	double lsa_share;   /**< the topics' share of a row's squared norm;
+	                         the rest is the row above, reduced to its
+	                         top dim - lsa_dim principal components (0.7) */
+	unsigned lsa_iters; /**< subspace iterations of the LSA (4) */
+	double lsa_power;   /**< topic columns scaled by the singular values
+	                         to this power (0) */
 	semlite_train_progress_fn progress; /**< or NULL; stages "vocabulary",
 	                                       "tokens", "vectors",
-	                                       "finishing", "encoding" */
+	                                       "finishing", "topics",
+	                                       "encoding" */
 	void *progress_ctx;                 /**< passed to progress */
 } semlite_adapt_opts;
 
@@ -744,10 +757,12 @@ SEMLITE_API void semlite_adapt_opts_init(semlite_adapt_opts *opts);
  * documents and re-encodes every document with the result, so the model
  * learns the language of its domain without a teacher.
  *
- * The texts of the last committed snapshot are read; skip-gram runs over
- * them as the model tokenizes them (optionally after adding frequent
- * words as tokens), and each token's row becomes a blend of its old row
- * and its learned vector, weighted by how common it is in the documents.
+ * The texts of the last committed snapshot are read as the model
+ * tokenizes them (optionally after adding frequent words as tokens); each
+ * token's row becomes a blend of its old row, optionally its skip-gram
+ * vector learned over the texts (mix > 0), and its topics: latent semantic
+ * analysis of which tokens share documents (lsa_dim > 0), weighted by how
+ * common the token is in the documents.
  * Then, in ONE write transaction, the new model replaces the stored one,
  * every document (and chunk: chunks are documents) is re-encoded from its
  * text and the HNSW index is rebuilt. Readers keep the old snapshot —

@@ -37,29 +37,36 @@ SEMLITE_API void semlite_adapt_opts_init(semlite_adapt_opts *o)
 	o->epochs = 5;
 	o->threads = 1;
 	o->seed = 42;
-	o->add_vocab = 0;
+	o->add_vocab = 5000;
 	o->min_count = 5;
 	o->window = 5;
 	o->train_dim = 128;
 	o->init_model = 0;
-	o->mix = 0.4;
+	o->mix = 0;
 	o->mix_k = 100;
-	o->sif_a = 1e-4;
+	o->sif_a = 3e-5;
 	o->n_common = 1;
+	o->lsa_dim = 192;
+	o->lsa_share = 0.7;
+	o->lsa_iters = 4;
+	o->lsa_power = 0;
 }
 
 static int check_opts(const semlite_adapt_opts *o, uint32_t dim)
 {
 	if (!o->epochs || o->epochs > 1000 || !o->threads || o->threads > 256 ||
 	    o->add_vocab > (1u << 22) || !o->window || o->window > 64 ||
-	    !o->train_dim || !(o->mix >= 0) ||
-	    o->mix > 1 || !(o->mix_k > -1e300) || !(o->sif_a < 1) ||
-	    o->n_common > dim)
-		return sl_err(SEMLITE_INVALID,
-		              "adapt: epochs 1..1000, threads 1..256, "
-		              "window 1..64, train_dim >= 1, mix 0..1, sif_a < 1, "
-		              "n_common <= %u",
-		              dim);
+	    !o->train_dim || !(o->mix >= 0) || o->mix > 1 ||
+	    !(o->mix_k > -1e300) || !(o->sif_a < 1) || o->n_common > dim ||
+	    !(o->lsa_share >= 0) || o->lsa_share > 1 || o->lsa_iters > 100 ||
+	    !(o->lsa_power >= -4) || o->lsa_power > 4)
+		return sl_err(
+		    SEMLITE_INVALID,
+		    "adapt: epochs 1..1000, threads 1..256, "
+		    "window 1..64, train_dim >= 1, mix 0..1, sif_a < 1, "
+		    "n_common <= %u, lsa_share 0..1, "
+		    "lsa_iters <= 100, lsa_power -4..4",
+		    dim);
 	return SEMLITE_OK;
 }
 

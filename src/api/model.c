@@ -258,6 +258,10 @@ int api_model_adapt(const uint8_t *blob, size_t len, api_texts_fn src,
 	                       .mix_k = o->mix_k,
 	                       .sif_a = o->sif_a,
 	                       .n_common = o->n_common,
+	                       .lsa_dim = o->lsa_dim,
+	                       .lsa_share = o->lsa_share,
+	                       .lsa_iters = o->lsa_iters,
+	                       .lsa_power = o->lsa_power,
 	                       .progress = {o->progress, o->progress_ctx}};
 	rc = train_adapt(&in, src, src_ctx, &to, &nf);
 	if (rc)

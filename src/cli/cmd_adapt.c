@@ -24,21 +24,28 @@ static const char usage[] =
     "one transaction (readers keep the old snapshot until the commit).\n"
     "\n"
     "  --collection C   collection (default)\n"
-    "  --epochs E       skip-gram passes over the documents (5)\n"
-    "  --threads T      training threads (1; more is faster, not\n"
+    "  --epochs E       skip-gram passes over the documents (5; only\n"
+    "                   with --mix above 0)\n"
+    "  --threads T      skip-gram threads (1; more is faster, not\n"
     "                   reproducible)\n"
     "  --seed S         random seed (42)\n"
     "  --add-vocab N    add up to N frequent words of the documents as\n"
-    "                   tokens of their own (0)\n"
+    "                   tokens of their own (5000)\n"
     "  --min-count N    an added word occurs at least N times (5)\n"
     "  --window W       skip-gram window (5)\n"
     "  --train-dim D    skip-gram dimension (128)\n"
     "  --init-model     start skip-gram from the model's vectors\n"
-    "  --mix F          share of the learned vector per token (0.4)\n"
+    "  --mix F          share of the skip-gram vector per token (0:\n"
+    "                   no skip-gram)\n"
     "  --mix-k K        the share grows as count/(count+K) (100)\n"
-    "  --sif A          SIF weight a/(a+p) over the documents (1e-4);\n"
+    "  --sif A          SIF weight a/(a+p) over the documents (3e-5);\n"
     "                   0: off\n"
-    "  --common N       common components to remove (1)\n";
+    "  --common N       common components to remove (1)\n"
+    "  --lsa-dim K      columns given to topics: LSA of which tokens\n"
+    "                   share documents (192; 0: none)\n"
+    "  --lsa-share F    the topics' share of a row (0.7)\n"
+    "  --lsa-iters N    LSA subspace iterations (4)\n"
+    "  --lsa-power P    topic columns x singular value^P (0)\n";
 
 typedef struct progress_ui {
 	time_t last;
@@ -90,15 +97,20 @@ static int parse_flag(int argc, char **argv, int *i, semlite_adapt_opts *o,
 	if (!strcmp(f, "--collection")) {
 		*coll = a;
 	} else if (!strcmp(f, "--mix") || !strcmp(f, "--mix-k") ||
-	           !strcmp(f, "--sif")) {
+	           !strcmp(f, "--sif") || !strcmp(f, "--lsa-share") ||
+	           !strcmp(f, "--lsa-power")) {
 		if (!parse_double(a, &d))
 			return cli_usage("adapt", "%s: not a number: %s", f, a);
 		if (!strcmp(f, "--mix"))
 			o->mix = d;
 		else if (!strcmp(f, "--mix-k"))
 			o->mix_k = d;
-		else
+		else if (!strcmp(f, "--sif"))
 			o->sif_a = d;
+		else if (!strcmp(f, "--lsa-share"))
+			o->lsa_share = d;
+		else
+			o->lsa_power = d;
 	} else if (!cli_parse_long(a, 0, 1L << 40, &v)) {
 		return cli_usage("adapt", "%s: not a number: %s", f, a);
 	} else if (!strcmp(f, "--epochs")) {
@@ -117,6 +129,10 @@ static int parse_flag(int argc, char **argv, int *i, semlite_adapt_opts *o,
 		o->train_dim = (size_t)v;
 	} else if (!strcmp(f, "--common")) {
 		o->n_common = (unsigned)(v > 100000 ? 100000 : v);
+	} else if (!strcmp(f, "--lsa-dim")) {
+		o->lsa_dim = (size_t)v;
+	} else if (!strcmp(f, "--lsa-iters")) {
+		o->lsa_iters = (unsigned)(v > 1000 ? 1001 : v);
 	} else {
 		return cli_usage("adapt", "unknown option %s", f);
 	}

@@ -22,7 +22,7 @@ typedef int (*cli_cmd_fn)(int argc, char **argv);
 	X(stats, "DB [--json]                      database statistics")       \
 	X(check, "DB                               integrity check")           \
 	X(compact, "DB [--collection C]            drop deleted documents")  \
-	X(adapt, "DB [--epochs E]                  adapt the encoder to a DB") \
+	X(adapt, "DB [--lsa-dim K]                 adapt the encoder to a DB") \
 	X(embed, "[--model PATH] TEXT...           print embeddings")          \
 	X(tokenize, "--model PATH TEXT...        print token ids")             \
 	X(train, "--corpus FILE... --out DIR       train a static encoder")    \

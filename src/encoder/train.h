@@ -170,6 +170,17 @@ int train_sgns(const uint32_t *toks, size_t ntoks, const uint64_t *counts,
 
 /* ---- post-processing ------------------------------------------------- */
 
+/* Top k eigenvectors (columns of z, dim x k, largest first, each with its
+ * largest entry positive) of the symmetric dim x dim matrix a (destroyed;
+ * LAPACK dsyevr); their eigenvalues in vals[0..k) unless vals is NULL. */
+int train_top_eigvecs(double *a, size_t dim, size_t k, double *z, double *vals);
+/* Centred PCA of the rows of vec (vocab x dim) whose count is > 0;
+ * every row's projection goes into the first out_dim (<= dim) of the
+ * `stride` columns of out's row. */
+int train_pca(const float *vec, size_t vocab, size_t dim,
+              const uint64_t *counts, size_t out_dim, size_t stride,
+              float *out);
+
 typedef struct train_post_opts {
 	size_t out_dim;    /* output columns: PCA to min(out_dim, dim); the
 	                      columns beyond dim hold only the random part */
@@ -221,6 +232,27 @@ int train_write_file(const char *path, const void *data, size_t len);
 /* semlite_train() for non-NULL opts (see semlite.h). */
 int train_run(const semlite_train_opts *opts);
 
+/* ---- latent semantic analysis (train_lsa.c) --------------------------- */
+
+typedef struct train_lsa_opts {
+	size_t rank;     /* columns of the result */
+	unsigned iters;  /* subspace iterations */
+	double sv_power; /* rows scaled by sigma^sv_power (0: LSI's V_k) */
+	uint64_t seed;
+	train_progress_cb progress;
+} train_lsa_opts;
+
+/*
+ * Writes into out (vocab x rank floats) each token's coordinates in the
+ * top-rank right singular subspace of the document x token matrix of the
+ * stream (one document per paragraph, log(1 + tf) * idf), scaled by the
+ * singular values to the power sv_power; tokens that never occur (and the
+ * columns beyond the matrix's rank) are 0. Depends only on the inputs and
+ * the seed.
+ */
+int train_lsa(const uint32_t *toks, size_t ntoks, size_t vocab,
+              const train_lsa_opts *o, float *out);
+
 /* ---- adaptation of an existing model (train_adapt.c) ------------------ */
 
 /* Calls fn(fn_ctx, text, len) for every text of a source, in a fixed
@@ -240,6 +272,10 @@ typedef struct train_adapt_opts {
 	double mix_k;
 	double sif_a;      /* SIF a over the texts' token frequencies */
 	unsigned n_common; /* common components removed */
+	size_t lsa_dim;    /* columns of LSA topics (0: none) */
+	double lsa_share;  /* their share of a row's squared norm */
+	unsigned lsa_iters;
+	double lsa_power;
 	train_progress_cb progress;
 } train_adapt_opts;
 

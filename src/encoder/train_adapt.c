@@ -11,9 +11,9 @@
  *      longest match then prefers them. Their starting row is the mean of
  *      their pieces' rows;
  *   2. the texts are tokenized by the (extended) model exactly as the
- *      encoder will tokenize them, and skip-gram (train_sgns.c) runs over
- *      the token stream, starting from the model's rows or from word2vec's
- *      small random vectors;
+ *      encoder will tokenize them; when mix > 0, skip-gram
+ *      (train_sgns.c) runs over the token stream, starting from the
+ *      model's rows or from word2vec's small random vectors;
  *   3. every token seen in the texts gets a new row: its old row's
  *      direction (a new word: a random one — its identity, so exact-word
  *      overlap still counts) blended with its centred learned vector by
@@ -21,7 +21,16 @@
  *      train_post.c), then weighted by SIF over the texts' frequencies,
  *      a / (a + p): the collection's own common words count less — an
  *      IDF of sorts. Tokens the texts never use keep their old row;
- *   4. the first principal direction(s) of the texts' means are removed.
+ *   4. with lsa_dim > 0, the last lsa_dim columns become the token's
+ *      topics: its LSA coordinates over the texts' documents
+ *      (train_lsa.c), times the same SIF weight, holding lsa_share of the
+ *      row's squared norm on average; the first dim - lsa_dim columns
+ *      keep the rows of step 3 reduced to their principal components
+ *      (tokens the texts never use have no topics: zeros there).
+ *      Skip-gram's window sees phrases; LSA sees which tokens share whole
+ *      documents, and on SciFact its topics made a far stronger (and
+ *      cheaper) dense ranking than skip-gram (bench/RESULTS.md);
+ *   5. the first principal direction(s) of the texts' means are removed.
  * The model keeps its dimension (the collection's vectors are of that
  * size), its config and, without added words, its tokenizer.json.
  *
@@ -385,6 +394,11 @@ static int centre_learned(adapt_state *s, size_t td)
 	return SEMLITE_OK;
 }
 
+static double sif_weight(const train_adapt_opts *o, double c, double total)
+{
+	return o->sif_a > 0 ? o->sif_a / (o->sif_a + c / total) : 1;
+}
+
 /* Step 3 of the design comment, in place on s->rows. */
 static int blend_rows(adapt_state *s)
 {
@@ -392,7 +406,7 @@ static int blend_rows(adapt_state *s)
 	size_t td =
 	    o->train_dim && o->train_dim < s->dim ? o->train_dim : s->dim;
 	double *u = sl_malloc(s->dim * sizeof *u), total = 0;
-	int rc = u ? centre_learned(s, td) : SEMLITE_NOMEM;
+	int rc = !u ? SEMLITE_NOMEM : s->w_in ? centre_learned(s, td) : 0;
 	if (rc) {
 		sl_free(u);
 		return sl_err(rc, "adapt: out of memory");
@@ -414,23 +428,69 @@ static int blend_rows(adapt_state *s)
 			for (size_t d = 0; d < s->dim; d++)
 				u[d] = r[d] / sqrt(n);
 		}
-		double l = o->mix_k > 0 ? o->mix * c / (c + o->mix_k) : o->mix;
-		for (size_t d = 0; d < td; d++)
+		double l = !s->w_in       ? 0
+		           : o->mix_k > 0 ? o->mix * c / (c + o->mix_k)
+		                          : o->mix;
+		for (size_t d = 0; d < td && l > 0; d++)
 			u[d] = (1 - l) * u[d] + l * s->w_in[i * td + d];
 		for (size_t d = td; d < s->dim; d++)
 			u[d] *= 1 - l;
 		n = 0;
 		for (size_t d = 0; d < s->dim; d++)
 			n += u[d] * u[d];
-		double w = o->sif_a > 0 ? o->sif_a / (o->sif_a + c / total) : 1;
+		double w = sif_weight(o, c, total);
 		w /= n > 0 ? sqrt(n) : 1;
 		for (size_t d = 0; d < s->dim; d++)
 			r[d] = (float)(u[d] * w);
 	}
 	sl_free(u);
-	if (o->n_common)
-		return train_remove_common(s->rows, s->vocab, s->dim, s->toks,
-		                           s->ntoks, o->n_common);
+	return SEMLITE_OK;
+}
+
+/* Step 4 of the design comment: the rows become [sqrt(1 - share) x their
+ * top dim - k principal components ; sqrt(share) x the token's SIF
+ * weight x its LSA row, scaled so that the mean seen row has norm 1]. */
+static int add_topics(adapt_state *s, size_t k)
+{
+	const train_adapt_opts *o = s->o;
+	size_t dim = s->dim, keep = dim - k;
+	float *lsa = sl_malloc(s->vocab * k * sizeof *lsa);
+	float *t = sl_calloc(s->vocab * dim, sizeof *t);
+	train_lsa_opts lo = {.rank = k,
+	                     .iters = o->lsa_iters,
+	                     .sv_power = o->lsa_power,
+	                     .seed = o->seed,
+	                     .progress = o->progress};
+	int rc = lsa && t ? train_lsa(s->toks, s->ntoks, s->vocab, &lo, lsa)
+	                  : sl_err(SEMLITE_NOMEM, "adapt: out of memory");
+	if (!rc && keep)
+		rc = train_pca(s->rows, s->vocab, dim, s->counts, keep, dim, t);
+	double g = 0, total = 0, seen = 0;
+	for (size_t i = 0; i < s->vocab && !rc; i++) {
+		total += (double)s->counts[i];
+		seen += s->counts[i] > 0;
+		for (size_t c = 0; c < k && s->counts[i]; c++)
+			g += (double)lsa[i * k + c] * lsa[i * k + c];
+	}
+	g = g > 0 ? sqrt(seen / g) : 1;
+	double a = sqrt(1 - o->lsa_share), b = sqrt(o->lsa_share) * g;
+	for (size_t i = 0; i < s->vocab && !rc; i++) {
+		float *r = t + i * dim;
+		double w = s->counts[i]
+		               ? b * sif_weight(o, (double)s->counts[i], total)
+		               : 0;
+		for (size_t d = 0; d < keep; d++)
+			r[d] = (float)(r[d] * a);
+		for (size_t c = 0; c < k; c++)
+			r[keep + c] = (float)(w * lsa[i * k + c]);
+	}
+	sl_free(lsa);
+	if (rc) {
+		sl_free(t);
+		return rc;
+	}
+	sl_free(s->rows);
+	s->rows = t;
 	return SEMLITE_OK;
 }
 
@@ -502,12 +562,17 @@ int train_adapt(const enc_files *in, train_texts_fn src, void *src_ctx,
 	if (!rc && s.ntoks < 2)
 		rc = sl_err(SEMLITE_INVALID,
 		            "adapt: the texts hold no token of the model");
-	if (!rc)
+	if (!rc && o->mix > 0)
 		rc = learn(&s);
 	if (!rc && o->progress.fn)
 		o->progress.fn(o->progress.ctx, "finishing", 0, 0, 0, 0);
 	if (!rc)
 		rc = blend_rows(&s);
+	if (!rc && o->lsa_dim)
+		rc = add_topics(&s, o->lsa_dim < s.dim ? o->lsa_dim : s.dim);
+	if (!rc && o->n_common)
+		rc = train_remove_common(s.rows, s.vocab, s.dim, s.toks,
+		                         s.ntoks, o->n_common);
 	if (!rc)
 		rc = write_files(&s, in, out);
 	state_free(&s);

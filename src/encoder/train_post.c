@@ -25,9 +25,7 @@
 
 #include <lapacke.h>
 
-/* Top k eigenvectors (columns of z, dim x k, largest first) of the
- * symmetric dim x dim matrix a (destroyed). */
-static int top_eigvecs(double *a, size_t dim, size_t k, double *z)
+int train_top_eigvecs(double *a, size_t dim, size_t k, double *z, double *vals)
 {
 	double *w = sl_malloc(dim * sizeof *w);
 	double *zz = sl_malloc(dim * k * sizeof *zz);
@@ -57,6 +55,8 @@ static int top_eigvecs(double *a, size_t dim, size_t k, double *z)
 		double s = zz[big * k + src] < 0 ? -1.0 : 1.0;
 		for (size_t r = 0; r < dim; r++)
 			z[r * k + c] = s * zz[r * k + src];
+		if (vals)
+			vals[c] = w[src];
 	}
 out:
 	sl_free(w);
@@ -67,9 +67,8 @@ out:
 
 /* Centred PCA of the rows with count > 0, projecting every row into the
  * first out_dim of `stride` columns of out. */
-static int pca(const float *vec, size_t vocab, size_t dim,
-               const uint64_t *counts, size_t out_dim, size_t stride,
-               float *out)
+int train_pca(const float *vec, size_t vocab, size_t dim,
+              const uint64_t *counts, size_t out_dim, size_t stride, float *out)
 {
 	double *mean = sl_calloc(dim, sizeof *mean);
 	double *cov = sl_calloc(dim * dim, sizeof *cov);
@@ -98,7 +97,7 @@ static int pca(const float *vec, size_t vocab, size_t dim,
 			for (size_t c = r; c < dim; c++)
 				cov[r * dim + c] += x[r] * x[c];
 	}
-	if ((rc = top_eigvecs(cov, dim, out_dim, z)))
+	if ((rc = train_top_eigvecs(cov, dim, out_dim, z, NULL)))
 		goto out;
 	for (size_t i = 0; i < vocab; i++)
 		for (size_t c = 0; c < out_dim; c++) {
@@ -152,7 +151,7 @@ int train_remove_common(float *t, size_t vocab, size_t dim,
 		memset(v, 0, dim * sizeof *v);
 		len = 0;
 	}
-	if ((rc = top_eigvecs(m2, dim, n, z)))
+	if ((rc = train_top_eigvecs(m2, dim, n, z, NULL)))
 		goto out;
 	for (size_t i = 0; i < vocab; i++)
 		for (size_t c = 0; c < n; c++) {
@@ -245,7 +244,7 @@ int train_post(float *vec, size_t vocab, size_t dim, const uint64_t *counts,
 		return sl_err(SEMLITE_NOMEM, "trainer: out of memory");
 	if (o->unit_rows)
 		unit_rows(vec, vocab, dim);
-	if ((rc = pca(vec, vocab, dim, counts, pd, od, t)))
+	if ((rc = train_pca(vec, vocab, dim, counts, pd, od, t)))
 		goto out;
 	if (o->mix < 1 &&
 	    (rc = mix_random(t, vocab, od, counts, o->mix, o->mix_k, o->seed)))

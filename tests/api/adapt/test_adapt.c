@@ -6,6 +6,8 @@
  *     integrity check passes, an exact search over everything returns
  *     every id, and a document's own text finds it first;
  *   - added words become tokens (the model's vocabulary grows);
+ *   - topics (LSA, no skip-gram) put a topic's documents first for
+ *     a topic query, reproducibly;
  *   - a reader thread searching during the write transaction sees the old
  *     snapshot, and a handle that cached the old model follows the new
  *     one after the commit;
@@ -264,6 +266,62 @@ static void test_adapt_keeps_documents(void **state)
 	close_db(db, c);
 }
 
+/* The model of a fresh collection adapted with o. */
+static uint64_t adapted_hash(const semlite_adapt_opts *o)
+{
+	semlite_db *db;
+	semlite_collection *c;
+	open_fresh(&db, &c, 1);
+	assert_int_equal(semlite_collection_adapt(c, o), 0);
+	uint64_t h = model_hash(c);
+	close_db(db, c);
+	return h;
+}
+
+/* Topics (LSA, no skip-gram): a topic query finds its topic's
+ * documents, and the run is reproducible bit for bit. */
+static void test_adapt_topics(void **state)
+{
+	(void)state;
+	semlite_db *db;
+	semlite_collection *c;
+	semlite_adapt_opts o = quick_opts();
+	o.mix = 0;
+	o.lsa_dim = 64; /* half of the tiny model's 128 columns */
+	o.lsa_share = 0.8;
+	o.add_vocab = 100; /* every topic word: the tiny vocabulary's pieces
+	                      are letters, which every topic shares */
+	open_fresh(&db, &c, 1);
+	uint64_t before = model_hash(c);
+	assert_int_equal(semlite_collection_adapt(c, &o), 0);
+	uint64_t h = model_hash(c);
+	assert_true(h != before);
+	assert_int_equal(semlite_db_check(db, NULL, 0), 0);
+	semlite_search_opts so;
+	semlite_search_opts_init(&so);
+	so.k = 10;
+	so.mode = SEMLITE_SEARCH_DENSE;
+	for (int t = 0; t < 4; t++) {
+		semlite_results *r = NULL;
+		char q[32], w1[8], w2[8];
+		topic_word(t, 2, w1);
+		topic_word(t, 19, w2);
+		snprintf(q, sizeof q, "%s %s", w1, w2);
+		assert_int_equal(semlite_search_text(c, q, strlen(q), &so, &r),
+		                 0);
+		assert_int_equal(r->count, 10);
+		for (size_t j = 0; j < r->count; j++)
+			assert_int_equal(atoi(r->items[j].id + 1) % 4, t);
+		semlite_results_free(r);
+	}
+	close_db(db, c);
+	assert_true(adapted_hash(&o) == h);
+	/* more columns than the model has: the whole row is topics */
+	o.lsa_dim = 100000;
+	uint64_t all = adapted_hash(&o);
+	assert_true(all != h && adapted_hash(&o) == all);
+}
+
 static uint64_t adapted_bytes(size_t add_vocab)
 {
 	semlite_db *db;
@@ -423,6 +481,12 @@ static void test_adapt_errors(void **state)
 	semlite_adapt_opts_init(&o);
 	o.mix = 2;
 	assert_int_equal(semlite_collection_adapt(c, &o), SEMLITE_INVALID);
+	semlite_adapt_opts_init(&o);
+	o.lsa_share = 1.5;
+	assert_int_equal(semlite_collection_adapt(c, &o), SEMLITE_INVALID);
+	semlite_adapt_opts_init(&o);
+	o.lsa_iters = 101;
+	assert_int_equal(semlite_collection_adapt(c, &o), SEMLITE_INVALID);
 	/* vector-only collection */
 	semlite_collection_opts co;
 	semlite_collection_opts_init(&co);
@@ -448,6 +512,7 @@ int main(void)
 	    cmocka_unit_test(test_adapt_errors),
 	    cmocka_unit_test(test_adapt_keeps_documents),
 	    cmocka_unit_test(test_adapt_adds_words),
+	    cmocka_unit_test(test_adapt_topics),
 	    cmocka_unit_test(test_adapt_readers),
 	    cmocka_unit_test(test_adapt_faults),
 	};
