@@ -21,8 +21,9 @@
  * lookup per visited node made searches ~5x and builds ~4x slower than
  * the in-memory store):
  * - Read snapshots (hnsw_lmdb_set_cache): the map address of each code
- *   record, level-0 list and f16 record, and the entry point, valid while
- *   the snapshot is the same (the API keys it by LMDB transaction id).
+ *   record, level-0 list, upper-level list and f16 record, and the entry
+ *   point, valid while the snapshot is the same (the API keys it by LMDB
+ *   transaction id).
  *   Pointer arithmetic on the map instead of a lookup per visit.
  * - Write transactions (hnsw_lmdb_wcache): copies of the code records and
  *   level-0 lists the transaction touched, with level-0 puts written
@@ -179,6 +180,101 @@ static void wc_put_l0(hnsw_lmdb *s, uint32_t id, uint8_t top,
 		sl_store_u32le(slot + 2 + i, ids[i]);
 }
 
+/* ---- read-snapshot pointers (hnsw_lmdb_cache) ---------------------- */
+
+int hnsw_lmdb_cache_fit(hnsw_lmdb_cache *c, uint32_t cap)
+{
+	if (cap <= c->cap)
+		return SEMLITE_OK;
+	const uint8_t **code = sl_realloc(c->code, cap * sizeof *code);
+	if (code)
+		c->code = code;
+	const uint8_t **l0 = sl_realloc(c->l0, cap * sizeof *l0);
+	if (l0)
+		c->l0 = l0;
+	uint32_t *l0n = sl_realloc(c->l0n, cap * sizeof *l0n);
+	if (l0n)
+		c->l0n = l0n;
+	const uint8_t **ex = sl_realloc(c->exact, cap * sizeof *ex);
+	if (ex)
+		c->exact = ex;
+	if (!code || !l0 || !l0n || !ex)
+		return SEMLITE_NOMEM;
+	memset(c->code + c->cap, 0, (size_t)(cap - c->cap) * sizeof *code);
+	memset(c->exact + c->cap, 0, (size_t)(cap - c->cap) * sizeof *ex);
+	memset(c->l0n + c->cap, 0, (size_t)(cap - c->cap) * sizeof *l0n);
+	c->cap = cap;
+	return SEMLITE_OK;
+}
+
+void hnsw_lmdb_cache_clear(hnsw_lmdb_cache *c)
+{
+	if (c->cap) {
+		memset(c->code, 0, (size_t)c->cap * sizeof *c->code);
+		memset(c->l0n, 0, (size_t)c->cap * sizeof *c->l0n);
+		memset(c->exact, 0, (size_t)c->cap * sizeof *c->exact);
+	}
+	if (c->up_n)
+		memset(c->up, 0, (size_t)c->up_cap * sizeof *c->up);
+	c->up_n = 0;
+	c->entry_known = false;
+}
+
+void hnsw_lmdb_cache_free(hnsw_lmdb_cache *c)
+{
+	sl_free(c->code);
+	sl_free(c->l0);
+	sl_free(c->l0n);
+	sl_free(c->exact);
+	sl_free(c->up);
+	memset(c, 0, sizeof *c);
+}
+
+static uint32_t up_slot(const hnsw_lmdb_cache *c, uint64_t key)
+{
+	uint64_t h = key * 0x9e3779b97f4a7c15ULL;
+	uint32_t i = (uint32_t)(h >> 32) & (c->up_cap - 1);
+	while (c->up[i].key && c->up[i].key != key)
+		i = (i + 1) & (c->up_cap - 1);
+	return i;
+}
+
+static const hnsw_lmdb_up *up_find(const hnsw_lmdb_cache *c, uint32_t id,
+                                   int level)
+{
+	if (!c->up_n)
+		return NULL;
+	uint64_t key = ((uint64_t)id << 8 | (uint64_t)level) + 1;
+	const hnsw_lmdb_up *e = &c->up[up_slot(c, key)];
+	return e->key ? e : NULL;
+}
+
+/* Remembers an upper-level list (quietly not, without memory). */
+static void up_add(hnsw_lmdb_cache *c, uint32_t id, int level,
+                   const uint8_t *ids, uint32_t n)
+{
+	if (2 * (c->up_n + 1) > c->up_cap) { /* load factor <= 1/2 */
+		if (c->up_cap >= 1u << 30)
+			return;
+		uint32_t cap = c->up_cap ? 2 * c->up_cap : 256;
+		hnsw_lmdb_up *old = c->up, *a = sl_calloc(cap, sizeof *a);
+		if (!a)
+			return;
+		uint32_t ocap = c->up_cap;
+		c->up = a;
+		c->up_cap = cap;
+		for (uint32_t i = 0; i < ocap; i++)
+			if (old[i].key)
+				c->up[up_slot(c, old[i].key)] = old[i];
+		sl_free(old);
+	}
+	uint64_t key = ((uint64_t)id << 8 | (uint64_t)level) + 1;
+	hnsw_lmdb_up *e = &c->up[up_slot(c, key)];
+	if (!e->key)
+		c->up_n++;
+	*e = (hnsw_lmdb_up){key, ids, n};
+}
+
 static void link_key(uint8_t k[LINK_KEY], uint32_t coll, uint32_t id, int level)
 {
 	store_key_id(k, coll, id);
@@ -296,6 +392,13 @@ static int lm_get_links(void *ctx, uint32_t id, int level, const uint8_t **ids,
 		*n = cc->l0n[id] - 1;
 		return SEMLITE_OK;
 	}
+	const hnsw_lmdb_up *up =
+	    level > 0 && cc ? up_find(cc, id, level) : NULL;
+	if (up) {
+		*ids = up->ids;
+		*n = up->n;
+		return SEMLITE_OK;
+	}
 	uint32_t *slot = level == 0 ? wc_slot(s, id, false) : NULL;
 	if (slot) {
 		*ids = (const uint8_t *)(slot + 2);
@@ -315,6 +418,8 @@ static int lm_get_links(void *ctx, uint32_t id, int level, const uint8_t **ids,
 	if (cached) {
 		cc->l0[id] = *ids;
 		cc->l0n[id] = *n + 1;
+	} else if (level > 0 && cc) {
+		up_add(cc, id, level, *ids, *n);
 	}
 	if (level == 0 && s->wc)
 		return l0_copy(s, id, v.mv_data, ids, *n);

@@ -14,18 +14,39 @@
 #include "index/hnsw.h"
 #include "storage/store.h"
 
-/* Where records of one snapshot live in the map (hnsw_lmdb_set_cache). */
+/* One upper-level list of a snapshot (hnsw_lmdb_cache.up). */
+typedef struct hnsw_lmdb_up {
+	uint64_t key; /* (id << 8 | level) + 1; 0 = empty slot */
+	const uint8_t *ids;
+	uint32_t n;
+} hnsw_lmdb_up;
+
+/* Where records of one snapshot live in the map (hnsw_lmdb_set_cache).
+ * Made with zeroes; grown by hnsw_lmdb_cache_fit, emptied by
+ * hnsw_lmdb_cache_clear when the snapshot changes. */
 typedef struct hnsw_lmdb_cache {
 	const uint8_t **code;  /* code record of id; NULL = not looked up */
 	const uint8_t **l0;    /* level-0 neighbour ids of id */
 	uint32_t *l0n;         /* their count + 1; 0 = not looked up */
 	const uint8_t **exact; /* f16 exact record of id; NULL = not yet */
 	uint32_t cap;          /* entries of each array */
-	bool entry_known;      /* ep/top below were read (clear it with the
-	                          arrays when the snapshot changes) */
+	/* Upper-level lists, open addressing on (id, level): only about
+	 * one node in M has any, so an array per level would be mostly
+	 * empty. Greedy descent reads them on every query. */
+	hnsw_lmdb_up *up;
+	uint32_t up_cap, up_n; /* slots (a power of two) and used */
+	bool entry_known;      /* ep/top below were read */
 	uint32_t ep;
 	int top;
 } hnsw_lmdb_cache;
+
+/* Grows the per-id arrays to cap entries (new ones "not looked up");
+ * SEMLITE_NOMEM leaves the cache as it was. */
+int hnsw_lmdb_cache_fit(hnsw_lmdb_cache *c, uint32_t cap);
+/* Forgets every pointer (the snapshot changed). */
+void hnsw_lmdb_cache_clear(hnsw_lmdb_cache *c);
+/* Frees the arrays (not c itself). */
+void hnsw_lmdb_cache_free(hnsw_lmdb_cache *c);
 
 /*
  * A write transaction's copies of the graph records it has touched (the
