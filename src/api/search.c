@@ -496,12 +496,16 @@ static int results_make(const store_txn *st, semlite_collection *c, heap *h,
 	return rc;
 }
 
-/* Candidates by flat scan. */
+/* Candidates by flat scan (which scores the query's int8 code, made
+ * here: the index path quantizes the query itself). */
 static int flat_candidates(const store_txn *st, uint64_t serial,
-                           const store_coll_rec *r, const query *q,
+                           const store_coll_rec *r, query *q,
                            const roaring_bitmap_t *allow, heap *h)
 {
 	store_counters ctr;
+	if (!q->code && !(q->code = sl_malloc(q->dim)))
+		return sl_err(SEMLITE_NOMEM, "query code");
+	q->scale = quant_i8_encode(q->v, q->dim, q->code);
 	int rc = store_counters_get(st, r->id, &ctr);
 	if (rc)
 		return rc;
@@ -541,8 +545,8 @@ static int index_candidates(const store_txn *st, semlite_collection *c,
 
 /* The best `k` dense candidates of a query into h (from the index unless
  * o->exact; the flat scan fills h to its capacity). */
-static int candidates(const store_txn *st, semlite_collection *c,
-                      const query *q, const semlite_search_opts *o,
+static int candidates(const store_txn *st, semlite_collection *c, query *q,
+                      const semlite_search_opts *o,
                       const roaring_bitmap_t *allow, size_t k, heap *h)
 {
 	if (!o->exact && api_coll_indexed(&c->rec))
@@ -592,10 +596,7 @@ static int search_vec(semlite_collection *c, const store_txn *st, query *q,
 	q->dim = c->rec.dim;
 	q->metric = c->rec.metric;
 	q->norm2 = kern_get()->dot_f32(q->v, q->v, q->dim);
-	q->code = sl_malloc(q->dim);
-	if (!q->code)
-		return sl_err(SEMLITE_NOMEM, "query code");
-	q->scale = quant_i8_encode(q->v, q->dim, q->code);
+	q->code = NULL; /* made by a flat scan when it needs it */
 	int rc = search_in(st, c, q, o, out);
 	sl_free(q->code);
 	return rc;
@@ -699,15 +700,13 @@ int api_dense_hits(const store_txn *st, semlite_collection *c, const float *v,
 	heap h = {0};
 	*n = 0;
 	q.norm2 = kern_get()->dot_f32(v, v, q.dim);
-	q.code = sl_malloc(q.dim);
 	h.cap = o->rescore > want ? o->rescore : want;
 	h.a = sl_malloc((h.cap ? h.cap : 1) * sizeof *h.a);
 	int rc = SEMLITE_OK;
-	if (!q.code || !h.a) {
+	if (!h.a) {
 		rc = sl_err(SEMLITE_NOMEM, "dense search");
 		goto out;
 	}
-	q.scale = quant_i8_encode(v, q.dim, q.code);
 	rc = candidates(st, c, &q, o, allow, want, &h);
 	for (size_t i = 0; i < h.n && !rc && !h.exact; i++)
 		rc = rescore(st, &c->rec, &q, &h.a[i]);
