@@ -49,6 +49,65 @@
 #define LINK_KEY  9
 #define L0_HEADER 4
 
+/* ---- upper-level lists by (id, level) (hnsw_lmdb_uptab) ------------- */
+
+static uint64_t up_key(uint32_t id, int level)
+{
+	return ((uint64_t)id << 8 | (uint64_t)level) + 1;
+}
+
+static uint32_t up_slot(const hnsw_lmdb_uptab *t, uint64_t key)
+{
+	uint64_t h = key * 0x9e3779b97f4a7c15ULL;
+	uint32_t i = (uint32_t)(h >> 32) & (t->cap - 1);
+	while (t->a[i].key && t->a[i].key != key)
+		i = (i + 1) & (t->cap - 1);
+	return i;
+}
+
+static hnsw_lmdb_up *up_find(const hnsw_lmdb_uptab *t, uint32_t id, int level)
+{
+	if (!t->n)
+		return NULL;
+	hnsw_lmdb_up *e = &t->a[up_slot(t, up_key(id, level))];
+	return e->key ? e : NULL;
+}
+
+/* The entry of (id, level), made (ids NULL) when absent; NULL when the
+ * table cannot grow. */
+static hnsw_lmdb_up *up_add(hnsw_lmdb_uptab *t, uint32_t id, int level)
+{
+	hnsw_lmdb_up *e = up_find(t, id, level);
+	if (e)
+		return e;
+	if (2 * (t->n + 1) > t->cap) { /* load factor <= 1/2 */
+		if (t->cap >= 1u << 30)
+			return NULL;
+		uint32_t cap = t->cap ? 2 * t->cap : 256, ocap = t->cap;
+		hnsw_lmdb_up *old = t->a, *a = sl_calloc(cap, sizeof *a);
+		if (!a)
+			return NULL;
+		t->a = a;
+		t->cap = cap;
+		for (uint32_t i = 0; i < ocap; i++)
+			if (old[i].key)
+				t->a[up_slot(t, old[i].key)] = old[i];
+		sl_free(old);
+	}
+	uint64_t key = up_key(id, level);
+	e = &t->a[up_slot(t, key)];
+	*e = (hnsw_lmdb_up){key, NULL, 0};
+	t->n++;
+	return e;
+}
+
+static void up_clear(hnsw_lmdb_uptab *t)
+{
+	if (t->n)
+		memset(t->a, 0, (size_t)t->cap * sizeof *t->a);
+	t->n = 0;
+}
+
 /* ---- write-transaction copies (hnsw_lmdb_wcache) ----------------------- */
 
 #define WC_BLOCK  (1u << 20)   /* arena block bytes */
@@ -66,6 +125,7 @@ struct hnsw_lmdb_wcache {
 	uint32_t dim, m, cap;
 	uint8_t **code;
 	uint32_t **l0;
+	hnsw_lmdb_uptab up; /* ids point at arena slots of M u32 (LE) */
 	wc_block *blocks;
 	size_t total;
 };
@@ -90,6 +150,7 @@ void hnsw_lmdb_wcache_free(hnsw_lmdb_wcache *w)
 	}
 	sl_free(w->code);
 	sl_free(w->l0);
+	sl_free(w->up.a);
 	sl_free(w);
 }
 
@@ -214,9 +275,7 @@ void hnsw_lmdb_cache_clear(hnsw_lmdb_cache *c)
 		memset(c->l0n, 0, (size_t)c->cap * sizeof *c->l0n);
 		memset(c->exact, 0, (size_t)c->cap * sizeof *c->exact);
 	}
-	if (c->up_n)
-		memset(c->up, 0, (size_t)c->up_cap * sizeof *c->up);
-	c->up_n = 0;
+	up_clear(&c->up);
 	c->entry_known = false;
 }
 
@@ -226,53 +285,38 @@ void hnsw_lmdb_cache_free(hnsw_lmdb_cache *c)
 	sl_free(c->l0);
 	sl_free(c->l0n);
 	sl_free(c->exact);
-	sl_free(c->up);
+	sl_free(c->up.a);
 	memset(c, 0, sizeof *c);
 }
 
-static uint32_t up_slot(const hnsw_lmdb_cache *c, uint64_t key)
+/* The write cache's slot for upper-level list (id, level) of n ids, made
+ * when absent; NULL (and the entry forgotten) when it cannot hold them. */
+static uint8_t *wc_up_slot(hnsw_lmdb_wcache *w, uint32_t id, int level,
+                           uint32_t n, hnsw_lmdb_up **out)
 {
-	uint64_t h = key * 0x9e3779b97f4a7c15ULL;
-	uint32_t i = (uint32_t)(h >> 32) & (c->up_cap - 1);
-	while (c->up[i].key && c->up[i].key != key)
-		i = (i + 1) & (c->up_cap - 1);
-	return i;
-}
-
-static const hnsw_lmdb_up *up_find(const hnsw_lmdb_cache *c, uint32_t id,
-                                   int level)
-{
-	if (!c->up_n)
+	hnsw_lmdb_up *e = up_add(&w->up, id, level);
+	if (!e)
 		return NULL;
-	uint64_t key = ((uint64_t)id << 8 | (uint64_t)level) + 1;
-	const hnsw_lmdb_up *e = &c->up[up_slot(c, key)];
-	return e->key ? e : NULL;
+	if (!e->ids && n <= w->m)
+		e->ids = wc_alloc(w, 4 * (size_t)w->m);
+	if (n > w->m)
+		e->ids = NULL;
+	*out = e;
+	/* the slot is the cache's own arena memory */
+	return (uint8_t *)e->ids;
 }
 
-/* Remembers an upper-level list (quietly not, without memory). */
-static void up_add(hnsw_lmdb_cache *c, uint32_t id, int level,
-                   const uint8_t *ids, uint32_t n)
+/* Records upper-level list ids[n] (host order) of (id, level). */
+static void wc_put_up(hnsw_lmdb *s, uint32_t id, int level, const uint32_t *ids,
+                      uint32_t n)
 {
-	if (2 * (c->up_n + 1) > c->up_cap) { /* load factor <= 1/2 */
-		if (c->up_cap >= 1u << 30)
-			return;
-		uint32_t cap = c->up_cap ? 2 * c->up_cap : 256;
-		hnsw_lmdb_up *old = c->up, *a = sl_calloc(cap, sizeof *a);
-		if (!a)
-			return;
-		uint32_t ocap = c->up_cap;
-		c->up = a;
-		c->up_cap = cap;
-		for (uint32_t i = 0; i < ocap; i++)
-			if (old[i].key)
-				c->up[up_slot(c, old[i].key)] = old[i];
-		sl_free(old);
-	}
-	uint64_t key = ((uint64_t)id << 8 | (uint64_t)level) + 1;
-	hnsw_lmdb_up *e = &c->up[up_slot(c, key)];
-	if (!e->key)
-		c->up_n++;
-	*e = (hnsw_lmdb_up){key, ids, n};
+	hnsw_lmdb_up *e;
+	uint8_t *slot = wc_up_slot(s->wc, id, level, n, &e);
+	if (!slot)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		sl_store_u32le(slot + 4 * (size_t)i, ids[i]);
+	e->n = n;
 }
 
 static void link_key(uint8_t k[LINK_KEY], uint32_t coll, uint32_t id, int level)
@@ -378,33 +422,60 @@ static int l0_copy(hnsw_lmdb *s, uint32_t id, const uint8_t *rec,
 	return SEMLITE_OK;
 }
 
+/* Copies an upper-level list just read into the write cache and hands
+ * out the copy. */
+static void up_copy(hnsw_lmdb *s, uint32_t id, int level, const uint8_t **ids,
+                    uint32_t n)
+{
+	hnsw_lmdb_up *e;
+	uint8_t *slot = wc_up_slot(s->wc, id, level, n, &e);
+	if (!slot)
+		return;
+	memcpy(slot, *ids, 4 * (size_t)n);
+	e->n = n;
+	*ids = slot;
+}
+
+/* The list of (id, level) when a cache knows it. */
+static bool links_cached(hnsw_lmdb *s, uint32_t id, int level,
+                         const uint8_t **ids, uint32_t *n)
+{
+	hnsw_lmdb_cache *cc = s->cache;
+	const hnsw_lmdb_up *e = NULL;
+	if (level == 0) {
+		if (cc && id < cc->cap && cc->l0n[id]) {
+			*ids = cc->l0[id];
+			*n = cc->l0n[id] - 1;
+			return true;
+		}
+		uint32_t *slot = wc_slot(s, id, false);
+		if (slot) {
+			*ids = (const uint8_t *)(slot + 2);
+			*n = slot[0];
+		}
+		return slot != NULL;
+	}
+	if (cc)
+		e = up_find(&cc->up, id, level);
+	else if (s->wc)
+		e = up_find(&s->wc->up, id, level);
+	if (!e || !e->ids)
+		return false;
+	*ids = e->ids;
+	*n = e->n;
+	return true;
+}
+
 static int lm_get_links(void *ctx, uint32_t id, int level, const uint8_t **ids,
                         uint32_t *n)
 {
 	hnsw_lmdb *s = ctx;
 	hnsw_lmdb_cache *cc = s->cache;
-	bool cached = level == 0 && cc && id < cc->cap;
 	MDB_val v;
 	*n = 0;
 	*ids = NULL;
-	if (cached && cc->l0n[id]) {
-		*ids = cc->l0[id];
-		*n = cc->l0n[id] - 1;
+	if (links_cached(s, id, level, ids, n))
 		return SEMLITE_OK;
-	}
-	const hnsw_lmdb_up *up =
-	    level > 0 && cc ? up_find(cc, id, level) : NULL;
-	if (up) {
-		*ids = up->ids;
-		*n = up->n;
-		return SEMLITE_OK;
-	}
-	uint32_t *slot = level == 0 ? wc_slot(s, id, false) : NULL;
-	if (slot) {
-		*ids = (const uint8_t *)(slot + 2);
-		*n = slot[0];
-		return SEMLITE_OK;
-	}
 	if (level < 0 || level > HNSW_MAX_LEVEL)
 		return SEMLITE_OK;
 	int rc = links_get(s, id, level, &v);
@@ -415,14 +486,20 @@ static int lm_get_links(void *ctx, uint32_t id, int level, const uint8_t **ids,
 		return bad_links(id, level);
 	*ids = (const uint8_t *)v.mv_data + hdr;
 	*n = (uint32_t)((v.mv_size - hdr) / 4);
-	if (cached) {
+	if (level == 0 && cc && id < cc->cap) {
 		cc->l0[id] = *ids;
 		cc->l0n[id] = *n + 1;
-	} else if (level > 0 && cc) {
-		up_add(cc, id, level, *ids, *n);
+	} else if (cc) {
+		hnsw_lmdb_up *e = up_add(&cc->up, id, level);
+		if (e) {
+			e->ids = *ids;
+			e->n = *n;
+		}
 	}
 	if (level == 0 && s->wc)
 		return l0_copy(s, id, v.mv_data, ids, *n);
+	if (s->wc)
+		up_copy(s, id, level, ids, *n);
 	return SEMLITE_OK;
 }
 
@@ -478,6 +555,8 @@ static int put_record(hnsw_lmdb *s, uint32_t id, int level, uint8_t top,
 		sl_store_u32le(p + hdr + 4 * (size_t)i, s->buf[i]);
 	if (level == 0 && s->wc)
 		wc_put_l0(s, id, top, s->buf, n);
+	else if (s->wc)
+		wc_put_up(s, id, level, s->buf, n);
 	return SEMLITE_OK;
 }
 
@@ -521,6 +600,11 @@ static int lm_drop_node(void *ctx, uint32_t id)
 	if (s->wc && id < s->wc->cap) {
 		s->wc->l0[id] = NULL;
 		s->wc->code[id] = NULL;
+	}
+	for (int l = 1; s->wc && l <= top; l++) {
+		hnsw_lmdb_up *e = up_find(&s->wc->up, id, l);
+		if (e)
+			e->ids = NULL;
 	}
 	for (int l = 0; !rc && l <= top; l++) {
 		uint8_t k[LINK_KEY];
