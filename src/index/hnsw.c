@@ -195,7 +195,13 @@ static int query_fit(hnsw_scratch *sc, uint32_t dim)
 
 int hnsw_visit_begin(hnsw_scratch *sc, uint32_t limit)
 {
-	if (limit > sc->stamp_cap) {
+	if (limit > sc->stamp_cap && !sc->stamp) {
+		/* calloc: a first search of a large collection touches only
+		 * the pages of the nodes it visits */
+		if (!(sc->stamp = sl_calloc(limit, sizeof(uint32_t))))
+			return sl_err(SEMLITE_NOMEM, "hnsw: out of memory");
+		sc->stamp_cap = limit;
+	} else if (limit > sc->stamp_cap) {
 		uint32_t old = sc->stamp_cap;
 		int rc = grow((void **)&sc->stamp, &sc->stamp_cap, limit,
 		              sizeof(uint32_t));
