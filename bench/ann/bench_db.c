@@ -5,7 +5,8 @@
  * reopened: time from open to the first answered query, bytes on disk,
  * recall@10 and queries/s of semlite_search_vector for ef 16..512 (the whole
  * path: snapshot, graph, rescoring, result assembly), and two search threads
- * against one.
+ * against one. Environment knobs for profiling: SEMLITE_BENCH_REUSE,
+ * SEMLITE_BENCH_BUILD_ONLY, SEMLITE_BENCH_EF, SEMLITE_BENCH_REPS (below).
  *
  *   bench_db BASE QUERY GT l2|cos DBFILE [M EFC SEED [PRECISION]]
  */
@@ -159,9 +160,19 @@ static void *search_all(void *arg)
 	return NULL;
 }
 
-/* Best of 3 timed passes of >= 1 s each (wall and CPU q/s). */
+/* Best of 3 timed passes of >= 1 s each (wall and CPU q/s). With
+ * SEMLITE_BENCH_REPS=N: one pass of N repetitions of the queries, a fixed
+ * amount of work for counting instructions (perf stat) under load. */
 static double qps_of(job *j, double *cpu_qps)
 {
+	const char *fixed = getenv("SEMLITE_BENCH_REPS");
+	if (fixed && atol(fixed) > 0) {
+		j->reps = (uint32_t)atol(fixed);
+		double c = cpu(), t = now();
+		search_all(j);
+		*cpu_qps = (double)j->nq * j->reps / (cpu() - c);
+		return (double)j->nq * j->reps / (now() - t);
+	}
 	j->reps = 1;
 	double t = now();
 	search_all(j);

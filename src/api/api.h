@@ -29,10 +29,10 @@ struct semlite_db {
 struct semlite_collection {
 	semlite_db *db;
 	char name[STORE_MAX_NAME + 1];
-	store_coll_rec rec;   /* settings when opened; ids re-checked per txn */
-	pthread_mutex_t mu;   /* guards loading of model and dict */
-	enc_model *model;     /* loaded on first use by text */
-	uint64_t model_hash;  /* the pin of `model` */
+	store_coll_rec rec;  /* settings when opened; ids re-checked per txn */
+	pthread_mutex_t mu;  /* guards loading of model and dict */
+	enc_model *model;    /* loaded on first use by text */
+	uint64_t model_hash; /* the pin of `model` */
 	/* Models replaced after an adapt: other threads may still encode
 	 * with them, and a reader on an older snapshot may need one back;
 	 * freed at close. */
@@ -90,7 +90,7 @@ struct semlite_txn {
 	bool replaying;
 	bool unlogged; /* writes outside the op log (adapt): a full map at
 	                  commit is returned, not replayed */
-	float *vbuf; /* dim floats: the vector being stored */
+	float *vbuf;   /* dim floats: the vector being stored */
 	int8_t *cbuf;
 	size_t vcap;
 };
@@ -135,6 +135,12 @@ int api_index_search(const store_txn *st, uint64_t serial,
                      const roaring_bitmap_t *allow, uint32_t k, uint32_t ef,
                      hnsw_hit *out, uint32_t *n);
 int api_index_check(const store_txn *st, const store_coll_rec *r);
+/* index.c: the stored document record of id (unvalidated bytes, for
+ * api_doc_decode). In a read snapshot the thread last searched, through
+ * its pointer cache (result assembly otherwise pays a B-tree lookup per
+ * hit); else a plain lookup. NOTFOUND quietly. */
+int api_snap_doc(const store_txn *st, uint64_t serial, uint32_t coll,
+                 uint32_t id, MDB_val *v);
 /* The calling thread's document codec for reading results (created on
  * first use, freed when the thread ends): a zstd decompression context
  * per query cost ~15% of a search. Not for nested use. */
@@ -158,6 +164,10 @@ int api_op_apply(semlite_txn *t, const api_op *op);
 bool api_sample_add(api_tcoll *tc, const store_doc *d);
 int api_doc_read(const store_txn *st, store_codec *codec, uint32_t coll,
                  uint32_t id, store_doc *d);
+/* Validates and decodes document id's stored record v (api_doc_read
+ * without the lookup). */
+int api_doc_decode(store_codec *codec, uint32_t coll, uint32_t id,
+                   const MDB_val *v, store_doc *d);
 /* Loads a stored dictionary of collection id `coll` (*out NULL when it
  * has none). */
 int api_dict_load(const store_txn *st, uint32_t coll, store_dict **out);

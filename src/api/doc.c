@@ -130,8 +130,13 @@ int api_doc_read(const store_txn *st, store_codec *codec, uint32_t coll,
 	int rc = store_get(st, STORE_DB_DOCS, k, 8, &v);
 	if (rc == SEMLITE_NOTFOUND)
 		return sl_err(SEMLITE_CORRUPT, "docs: record %u missing", id);
-	if (!rc)
-		rc = store_doc_decode(codec, v.mv_data, v.mv_size, d);
+	return rc ? rc : api_doc_decode(codec, coll, id, &v, d);
+}
+
+int api_doc_decode(store_codec *codec, uint32_t coll, uint32_t id,
+                   const MDB_val *v, store_doc *d)
+{
+	int rc = store_doc_decode(codec, v->mv_data, v->mv_size, d);
 	if (rc)
 		sl_err(rc, "collection %u, document %u: %s", coll, id,
 		       sl_errmsg());

@@ -23,7 +23,8 @@
 
 /* Per-thread search state: the scratch, and what the thread learned of
  * the last read snapshot, keyed by what makes a pointer into the map
- * valid (database, collection, committed transaction id, map address):
+ * valid (database, collection, committed transaction id, and the map's
+ * remap count, store_env_map_gen: the map may move when it grows):
  * the code-pointer cache (hnsw_lmdb_set_cache), the id limit and the
  * tombstones. A snapshot with the same key holds the same bytes, so a
  * query on it skips re-reading the counters and the tombstone bitmap. */
@@ -34,10 +35,15 @@ typedef struct api_tls {
 	uint32_t coll;
 	uint64_t serial;
 	size_t txnid;
-	void *map;
+	uint64_t mapgen;
 	bool snap;              /* limit and tomb below are valid */
 	uint32_t limit;         /* next internal id */
 	roaring_bitmap_t *tomb; /* NULL: nothing deleted */
+	/* document records of the snapshot (api_snap_doc); doc_n[id] is
+	 * the record's size + 1, 0 = not looked up */
+	const uint8_t **doc;
+	uint32_t *doc_n;
+	uint32_t doc_cap;
 } api_tls;
 
 static pthread_key_t tls_key;
@@ -50,10 +56,9 @@ static void tls_free(void *p)
 	hnsw_scratch_free(t->sc);
 	store_codec_free(t->codec);
 	filt_bitmap_free(t->tomb);
-	sl_free(t->cc.code);
-	sl_free(t->cc.l0);
-	sl_free(t->cc.l0n);
-	sl_free(t->cc.exact);
+	hnsw_lmdb_cache_free(&t->cc);
+	sl_free(t->doc);
+	sl_free(t->doc_n);
 	sl_free(t);
 }
 
@@ -103,58 +108,82 @@ int api_thread_codec(store_codec **out)
 	return rc;
 }
 
-/* Grows the cache arrays to cap entries (new entries "not looked up"). */
-static int cache_grow(hnsw_lmdb_cache *c, uint32_t cap)
+/* Whether the thread's snapshot state is keyed to (st, serial, coll). */
+static bool snap_same(const api_tls *t, const store_txn *st, uint64_t serial,
+                      uint32_t coll)
 {
-	const uint8_t **code = sl_realloc(c->code, cap * sizeof *code);
-	if (code)
-		c->code = code;
-	const uint8_t **l0 = sl_realloc(c->l0, cap * sizeof *l0);
-	if (l0)
-		c->l0 = l0;
-	uint32_t *l0n = sl_realloc(c->l0n, cap * sizeof *l0n);
-	if (l0n)
-		c->l0n = l0n;
-	const uint8_t **ex = sl_realloc(c->exact, cap * sizeof *ex);
-	if (ex)
-		c->exact = ex;
-	if (!code || !l0 || !l0n || !ex)
-		return SEMLITE_NOMEM;
-	memset(c->code + c->cap, 0, (size_t)(cap - c->cap) * sizeof *code);
-	memset(c->exact + c->cap, 0, (size_t)(cap - c->cap) * sizeof *ex);
-	memset(c->l0n + c->cap, 0, (size_t)(cap - c->cap) * sizeof *l0n);
-	c->cap = cap;
-	return SEMLITE_OK;
+	return t->serial == serial && t->coll == coll &&
+	       t->txnid == mdb_txn_id(st->txn) &&
+	       t->mapgen == store_env_map_gen(st->env);
 }
 
-/* Points the thread's snapshot state at (st, serial, coll): cleared when
- * the key changed. false when the key cannot be read (no caching). */
-static bool snap_key(api_tls *t, const store_txn *st, uint64_t serial,
+/* Points the thread's snapshot state at (st, serial, coll), cleared when
+ * the key changed. */
+static void snap_key(api_tls *t, const store_txn *st, uint64_t serial,
                      uint32_t coll)
 {
-	MDB_envinfo info;
-	size_t txnid = mdb_txn_id(st->txn);
-	if (mdb_env_info(mdb_txn_env(st->txn), &info))
-		return false;
-	bool same = t->serial == serial && t->coll == coll &&
-	            t->txnid == txnid && t->map == info.me_mapaddr;
-	hnsw_lmdb_cache *c = &t->cc;
-	if (!same) {
-		if (c->cap) {
-			memset(c->code, 0, (size_t)c->cap * sizeof *c->code);
-			memset(c->l0n, 0, (size_t)c->cap * sizeof *c->l0n);
-			memset(c->exact, 0, (size_t)c->cap * sizeof *c->exact);
-		}
-		c->entry_known = false;
+	if (!snap_same(t, st, serial, coll)) {
+		hnsw_lmdb_cache_clear(&t->cc);
+		if (t->doc_cap)
+			memset(t->doc_n, 0,
+			       (size_t)t->doc_cap * sizeof *t->doc_n);
 		filt_bitmap_free(t->tomb);
 		t->tomb = NULL;
 		t->snap = false;
 	}
 	t->serial = serial;
 	t->coll = coll;
-	t->txnid = txnid;
-	t->map = info.me_mapaddr;
+	t->txnid = mdb_txn_id(st->txn);
+	t->mapgen = store_env_map_gen(st->env);
+}
+
+/* Room for id in the document pointer arrays (false without memory). */
+static bool doc_fit(api_tls *t, uint32_t id)
+{
+	if (id < t->doc_cap)
+		return true;
+	if (id >= t->limit)
+		return false;
+	uint32_t cap = t->limit;
+	const uint8_t **d = sl_realloc(t->doc, cap * sizeof *d);
+	if (d)
+		t->doc = d;
+	/* calloc first: only the pages of ids looked up get touched */
+	uint32_t *n = !d         ? NULL
+	              : t->doc_n ? sl_realloc(t->doc_n, cap * sizeof *n)
+	                         : sl_calloc(cap, sizeof *n);
+	if (!n)
+		return false;
+	if (t->doc_n)
+		memset(n + t->doc_cap, 0,
+		       (size_t)(cap - t->doc_cap) * sizeof *n);
+	t->doc_n = n;
+	t->doc_cap = cap;
 	return true;
+}
+
+int api_snap_doc(const store_txn *st, uint64_t serial, uint32_t coll,
+                 uint32_t id, MDB_val *v)
+{
+	uint8_t k[8];
+	api_tls *t = NULL;
+	pthread_once(&tls_once, tls_init);
+	if (!st->write && !tls_key_rc)
+		t = pthread_getspecific(tls_key);
+	bool cached =
+	    t && t->snap && snap_same(t, st, serial, coll) && doc_fit(t, id);
+	if (cached && t->doc_n[id]) {
+		v->mv_data = (void *)t->doc[id];
+		v->mv_size = t->doc_n[id] - 1;
+		return SEMLITE_OK;
+	}
+	store_key_id(k, coll, id);
+	int rc = store_get(st, STORE_DB_DOCS, k, 8, v);
+	if (!rc && cached && v->mv_size < UINT32_MAX) {
+		t->doc[id] = v->mv_data;
+		t->doc_n[id] = (uint32_t)v->mv_size + 1;
+	}
+	return rc;
 }
 
 /* The id limit and tombstones of collection r in st (*tomb NULL when
@@ -258,11 +287,9 @@ static int read_ctx(const store_txn *st, const store_coll_rec *r,
 
 /* The graph of a read snapshot through the thread's snapshot state. */
 static int read_ctx_cached(api_tls *t, const store_txn *st, uint64_t serial,
-                           const store_coll_rec *r, roaring_bitmap_t **own,
-                           hnsw_lmdb *s, hnsw_ctx *c)
+                           const store_coll_rec *r, hnsw_lmdb *s, hnsw_ctx *c)
 {
-	if (!snap_key(t, st, serial, r->id))
-		return read_ctx(st, r, own, s, c);
+	snap_key(t, st, serial, r->id);
 	if (!t->snap) {
 		int rc = snap_read(st, r, &t->limit, &t->tomb);
 		if (rc)
@@ -277,7 +304,7 @@ static int read_ctx_cached(api_tls *t, const store_txn *st, uint64_t serial,
 	c->ops = &hnsw_lmdb_ops;
 	c->store = s;
 	/* without memory for the pointer cache the search runs uncached */
-	if (t->limit <= t->cc.cap || !cache_grow(&t->cc, t->limit))
+	if (!hnsw_lmdb_cache_fit(&t->cc, t->limit))
 		hnsw_lmdb_set_cache(s, &t->cc);
 	return SEMLITE_OK;
 }
@@ -288,20 +315,16 @@ int api_index_search(const store_txn *st, uint64_t serial,
                      hnsw_hit *out, uint32_t *n)
 {
 	api_tls *t = NULL;
-	roaring_bitmap_t *own = NULL;
 	hnsw_lmdb s;
 	hnsw_ctx c;
 	int rc = tls_get(&t);
 	if (!rc)
-		rc = read_ctx_cached(t, st, serial, r, &own, &s, &c);
-	if (rc) {
-		filt_bitmap_free(own);
+		rc = read_ctx_cached(t, st, serial, r, &s, &c);
+	if (rc)
 		return rc;
-	}
 	hnsw_search_opts o = {.k = k, .ef = ef, .allow = allow};
 	rc = hnsw_search(&c, t->sc, q, &o, out, n);
 	hnsw_lmdb_close(&s);
-	filt_bitmap_free(own);
 	return rc;
 }
 

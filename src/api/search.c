@@ -111,7 +111,7 @@ static int scan_one(const kern_ops *k, const query *q, heap *h, uint32_t id,
  * records to score come from the thread's snapshot cache when there is
  * one: a read snapshot's code records never move, so a thread keeps the
  * (id, record pointer) list of the last snapshot it scanned and a later
- * query in the same snapshot (same committed txn id, map address,
+ * query in the same snapshot (same committed txn id, map remap count,
  * database handle and collection) skips the B-tree walk, which perf
  * showed to be half of a 100k scan. Write transactions walk every time:
  * their dirty pages are not in the map and die at commit. */
@@ -160,7 +160,7 @@ typedef struct flat_cache {
 	uint64_t serial;
 	uint32_t coll;
 	size_t txnid;
-	void *map;
+	uint64_t mapgen;
 	bool valid;
 	uint32_t *ids;
 	const uint8_t **recs;
@@ -265,15 +265,14 @@ static int walk_codes(const store_txn *st, uint32_t coll, const query *q,
 static int cache_for(const store_txn *st, uint64_t serial, uint32_t coll,
                      const query *q, flat_cache **out)
 {
-	MDB_envinfo info;
 	flat_cache *fc;
 	*out = NULL;
-	if (st->write || !(fc = cache_get()) ||
-	    mdb_env_info(mdb_txn_env(st->txn), &info))
+	if (st->write || !(fc = cache_get()))
 		return SEMLITE_OK;
 	size_t txnid = mdb_txn_id(st->txn);
+	uint64_t mapgen = store_env_map_gen(st->env);
 	if (fc->valid && fc->serial == serial && fc->coll == coll &&
-	    fc->txnid == txnid && fc->map == info.me_mapaddr) {
+	    fc->txnid == txnid && fc->mapgen == mapgen) {
 		*out = fc;
 		return SEMLITE_OK;
 	}
@@ -287,7 +286,7 @@ static int cache_for(const store_txn *st, uint64_t serial, uint32_t coll,
 	fc->serial = serial;
 	fc->coll = coll;
 	fc->txnid = txnid;
-	fc->map = info.me_mapaddr;
+	fc->mapgen = mapgen;
 	fc->valid = true;
 	*out = fc;
 	return SEMLITE_OK;
@@ -419,12 +418,18 @@ static int filter_allow(const store_txn *st, uint32_t coll,
 	return rc;
 }
 
-static int result_fill(const store_txn *st, store_codec *codec,
+static int result_fill(const store_txn *st, uint64_t serial, store_codec *codec,
                        const store_coll_rec *r, const cand *c, bool with_text,
                        semlite_result *res)
 {
 	store_doc d;
-	int rc = api_doc_read(st, codec, r->id, c->id, &d);
+	MDB_val v;
+	int rc = api_snap_doc(st, serial, r->id, c->id, &v);
+	if (rc == SEMLITE_NOTFOUND)
+		return sl_err(SEMLITE_CORRUPT, "docs: record %u missing",
+		              c->id);
+	if (!rc)
+		rc = api_doc_decode(codec, r->id, c->id, &v, &d);
 	if (rc)
 		return rc;
 	res->score = r->metric == STORE_METRIC_L2 ? -c->score : c->score;
@@ -481,8 +486,8 @@ static int results_make(const store_txn *st, semlite_collection *c, heap *h,
 		store_codec_use_dict(codec, dict);
 	for (size_t i = 0; i < n && !rc; i++) {
 		res->count = i + 1;
-		rc = result_fill(st, codec, r, &h->a[i], o->with_text,
-		                 &res->items[i]);
+		rc = result_fill(st, c->db->serial, codec, r, &h->a[i],
+		                 o->with_text, &res->items[i]);
 	}
 	if (rc)
 		semlite_results_free(res);
@@ -491,12 +496,16 @@ static int results_make(const store_txn *st, semlite_collection *c, heap *h,
 	return rc;
 }
 
-/* Candidates by flat scan. */
+/* Candidates by flat scan (which scores the query's int8 code, made
+ * here: the index path quantizes the query itself). */
 static int flat_candidates(const store_txn *st, uint64_t serial,
-                           const store_coll_rec *r, const query *q,
+                           const store_coll_rec *r, query *q,
                            const roaring_bitmap_t *allow, heap *h)
 {
 	store_counters ctr;
+	if (!q->code && !(q->code = sl_malloc(q->dim)))
+		return sl_err(SEMLITE_NOMEM, "query code");
+	q->scale = quant_i8_encode(q->v, q->dim, q->code);
 	int rc = store_counters_get(st, r->id, &ctr);
 	if (rc)
 		return rc;
@@ -536,8 +545,8 @@ static int index_candidates(const store_txn *st, semlite_collection *c,
 
 /* The best `k` dense candidates of a query into h (from the index unless
  * o->exact; the flat scan fills h to its capacity). */
-static int candidates(const store_txn *st, semlite_collection *c,
-                      const query *q, const semlite_search_opts *o,
+static int candidates(const store_txn *st, semlite_collection *c, query *q,
+                      const semlite_search_opts *o,
                       const roaring_bitmap_t *allow, size_t k, heap *h)
 {
 	if (!o->exact && api_coll_indexed(&c->rec))
@@ -587,10 +596,7 @@ static int search_vec(semlite_collection *c, const store_txn *st, query *q,
 	q->dim = c->rec.dim;
 	q->metric = c->rec.metric;
 	q->norm2 = kern_get()->dot_f32(q->v, q->v, q->dim);
-	q->code = sl_malloc(q->dim);
-	if (!q->code)
-		return sl_err(SEMLITE_NOMEM, "query code");
-	q->scale = quant_i8_encode(q->v, q->dim, q->code);
+	q->code = NULL; /* made by a flat scan when it needs it */
 	int rc = search_in(st, c, q, o, out);
 	sl_free(q->code);
 	return rc;
@@ -694,15 +700,13 @@ int api_dense_hits(const store_txn *st, semlite_collection *c, const float *v,
 	heap h = {0};
 	*n = 0;
 	q.norm2 = kern_get()->dot_f32(v, v, q.dim);
-	q.code = sl_malloc(q.dim);
 	h.cap = o->rescore > want ? o->rescore : want;
 	h.a = sl_malloc((h.cap ? h.cap : 1) * sizeof *h.a);
 	int rc = SEMLITE_OK;
-	if (!q.code || !h.a) {
+	if (!h.a) {
 		rc = sl_err(SEMLITE_NOMEM, "dense search");
 		goto out;
 	}
-	q.scale = quant_i8_encode(v, q.dim, q.code);
 	rc = candidates(st, c, &q, o, allow, want, &h);
 	for (size_t i = 0; i < h.n && !rc && !h.exact; i++)
 		rc = rescore(st, &c->rec, &q, &h.a[i]);
@@ -737,8 +741,8 @@ int api_results_from_hits(const store_txn *st, semlite_collection *c,
 	for (size_t i = 0; i < n && !rc; i++) {
 		cand x = {hits[i].score, hits[i].id};
 		res->count = i + 1;
-		rc = result_fill(st, codec, &c->rec, &x, with_text,
-		                 &res->items[i]);
+		rc = result_fill(st, c->db->serial, codec, &c->rec, &x,
+		                 with_text, &res->items[i]);
 		if (!dense_scores)
 			res->items[i].score = hits[i].score;
 	}

@@ -130,6 +130,9 @@ void hnsw_scratch_free(hnsw_scratch *sc)
 	sl_free(sc->exact);
 	sl_free(sc->ids);
 	sl_free(sc->codes);
+	sl_free(sc->qp);
+	sl_free(sc->dots);
+	sl_free(sc->dist);
 	sl_free(sc->pairs);
 	sl_free(sc->sel);
 	sl_free(sc->nb);
@@ -139,12 +142,19 @@ void hnsw_scratch_free(hnsw_scratch *sc)
 
 int hnsw_scratch_fit(hnsw_scratch *sc, uint32_t n)
 {
-	uint32_t c1 = sc->batch_cap, c2 = sc->batch_cap;
+	uint32_t c1 = sc->batch_cap, c2 = sc->batch_cap, c3 = sc->batch_cap;
+	uint32_t c4 = sc->batch_cap, c5 = sc->batch_cap;
 	uint32_t p1 = sc->pairs_cap, p2 = sc->pairs_cap;
 	uint32_t n1 = sc->nb_cap, n2 = sc->nb_cap;
 	int rc = grow((void **)&sc->ids, &c1, n, sizeof(uint32_t));
 	if (!rc)
 		rc = grow((void **)&sc->codes, &c2, n, sizeof(hnsw_code));
+	if (!rc)
+		rc = grow((void **)&sc->qp, &c3, n, sizeof(int8_t *));
+	if (!rc)
+		rc = grow((void **)&sc->dots, &c4, n, sizeof(int32_t));
+	if (!rc)
+		rc = grow((void **)&sc->dist, &c5, n, sizeof(float));
 	if (!rc)
 		rc = grow((void **)&sc->pairs, &p1, n, sizeof(hnsw_pair));
 	if (!rc)
@@ -155,7 +165,10 @@ int hnsw_scratch_fit(hnsw_scratch *sc, uint32_t n)
 		rc = grow((void **)&sc->nb2, &n2, n, sizeof(uint32_t));
 	if (rc)
 		return rc;
-	sc->batch_cap = c1 < c2 ? c1 : c2;
+	c1 = c1 < c2 ? c1 : c2;
+	c3 = c3 < c4 ? c3 : c4;
+	c1 = c1 < c3 ? c1 : c3;
+	sc->batch_cap = c1 < c5 ? c1 : c5;
 	sc->pairs_cap = p1 < p2 ? p1 : p2;
 	sc->nb_cap = n1 < n2 ? n1 : n2;
 	return SEMLITE_OK;
@@ -182,7 +195,13 @@ static int query_fit(hnsw_scratch *sc, uint32_t dim)
 
 int hnsw_visit_begin(hnsw_scratch *sc, uint32_t limit)
 {
-	if (limit > sc->stamp_cap) {
+	if (limit > sc->stamp_cap && !sc->stamp) {
+		/* calloc: a first search of a large collection touches only
+		 * the pages of the nodes it visits */
+		if (!(sc->stamp = sl_calloc(limit, sizeof(uint32_t))))
+			return sl_err(SEMLITE_NOMEM, "hnsw: out of memory");
+		sc->stamp_cap = limit;
+	} else if (limit > sc->stamp_cap) {
 		uint32_t old = sc->stamp_cap;
 		int rc = grow((void **)&sc->stamp, &sc->stamp_cap, limit,
 		              sizeof(uint32_t));
@@ -285,6 +304,25 @@ int hnsw_links_copy(const hnsw_ctx *c, uint32_t id, int level, uint32_t *dst,
 	return SEMLITE_OK;
 }
 
+void hnsw_code_dists(hnsw_scratch *sc, int metric, size_t dim,
+                     const hnsw_code *a, const hnsw_code *b, uint32_t n)
+{
+	if (SL_UNLIKELY(!a->q)) {
+		for (uint32_t i = 0; i < n; i++)
+			sc->dist[i] = INFINITY;
+		return;
+	}
+	/* a node without a code (tombstone) gets a stand-in pointer and
+	 * then its infinite distance */
+	for (uint32_t i = 0; i < n; i++)
+		sc->qp[i] = b[i].q ? b[i].q : a->q;
+	sc->k->dot_i8_many(a->q, sc->qp, n, dim, sc->dots);
+	for (uint32_t i = 0; i < n; i++)
+		sc->dist[i] =
+		    b[i].q ? hnsw_dist_of_dot(metric, a, &b[i], sc->dots[i])
+		           : INFINITY;
+}
+
 static int code_of(const hnsw_ctx *c, uint32_t id, hnsw_code *out)
 {
 	return c->ops->get_codes(c->store, &id, 1, out);
@@ -338,9 +376,9 @@ static int greedy(const hnsw_ctx *c, hnsw_scratch *sc, const hnsw_code *q,
 			rc = c->ops->get_codes(c->store, sc->ids, n, sc->codes);
 		if (rc)
 			return rc;
+		hnsw_code_dists(sc, c->p.metric, c->p.dim, q, sc->codes, n);
 		for (uint32_t i = 0; i < n; i++) {
-			float d = hnsw_code_dist(sc->k, c->p.metric, c->p.dim,
-			                         q, &sc->codes[i]);
+			float d = sc->dist[i];
 			if (d < *curd) {
 				*curd = d;
 				*cur = sc->ids[i];
@@ -407,7 +445,6 @@ static int search_layer(const hnsw_ctx *c, hnsw_scratch *sc, const hnsw_code *q,
 	if (admitted(c, allow, ep))
 		hnsw_heap_push(&sc->res, epd, ep);
 	float lower = sc->res.n ? sc->res.a[0].d : INFINITY;
-	const kern_ops *k = sc->k;
 	while (sc->cand.n) {
 		hnsw_pair cur = sc->cand.a[0];
 		if (-cur.d > lower && sc->res.n >= ef)
@@ -418,9 +455,9 @@ static int search_layer(const hnsw_ctx *c, hnsw_scratch *sc, const hnsw_code *q,
 			return rc;
 		if ((rc = hnsw_heap_reserve(&sc->cand, sc->cand.n + m)))
 			return rc;
+		hnsw_code_dists(sc, c->p.metric, c->p.dim, q, sc->codes, m);
 		for (uint32_t i = 0; i < m; i++) {
-			float d = hnsw_code_dist(k, c->p.metric, c->p.dim, q,
-			                         &sc->codes[i]);
+			float d = sc->dist[i];
 			if (sc->res.n >= ef && d >= lower)
 				continue;
 			uint32_t id = sc->ids[i];
@@ -507,10 +544,10 @@ static int connect_back(const hnsw_ctx *c, hnsw_scratch *sc, uint32_t node,
 	if ((rc = c->ops->get_codes(c->store, sc->ids, n, sc->codes)))
 		return rc;
 	hnsw_pair *cand = sc->pairs;
+	hnsw_code_dists(sc, c->p.metric, c->p.dim, &base, sc->codes, n);
 	for (uint32_t i = 0; i < n; i++) {
 		cand[i].id = nb[i];
-		cand[i].d = hnsw_code_dist(sc->k, c->p.metric, c->p.dim, &base,
-		                           &sc->codes[i]);
+		cand[i].d = sc->dist[i];
 	}
 	cand[n].id = id;
 	cand[n].d = d;

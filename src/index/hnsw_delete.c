@@ -74,10 +74,10 @@ static int reselect(const hnsw_ctx *c, hnsw_scratch *sc, uint32_t node,
 	if (w && (rc = c->ops->get_codes(c->store, cand, w, sc->codes)))
 		return rc;
 	hnsw_pair *p = sc->sel;
+	hnsw_code_dists(sc, c->p.metric, c->p.dim, &base, sc->codes, w);
 	for (uint32_t i = 0; i < w; i++) {
 		p[i].id = cand[i];
-		p[i].d = hnsw_code_dist(sc->k, c->p.metric, c->p.dim, &base,
-		                        &sc->codes[i]);
+		p[i].d = sc->dist[i];
 	}
 	uint32_t kept = 0;
 	if ((rc = hnsw_select(c, sc, p, w, maxl, sc->nb, &kept)))

@@ -40,6 +40,9 @@ struct hnsw_scratch {
 	/* batch buffers: ids to fetch, their codes, selection work space */
 	uint32_t *ids;
 	hnsw_code *codes;
+	const int8_t **qp; /* codes[i].q for dot_i8_many */
+	int32_t *dots;
+	float *dist; /* distances of a batch (hnsw_code_dists) */
 	uint32_t batch_cap;
 	hnsw_pair *pairs, *sel;
 	uint32_t pairs_cap;
@@ -91,6 +94,18 @@ static inline void hnsw_heap_pop(hnsw_heap *h)
 
 /* ---- distances --------------------------------------------------------- */
 
+/* The distance of code b from a given their integer dot product. */
+static inline float hnsw_dist_of_dot(int metric, const hnsw_code *a,
+                                     const hnsw_code *b, int32_t idot)
+{
+	float dot = a->scale * b->scale * (float)idot;
+	if (metric == HNSW_L2)
+		return a->sqnorm + b->sqnorm - 2.0f * dot;
+	if (metric == HNSW_COS)
+		return 1.0f - dot;
+	return -dot;
+}
+
 /* A NULL code (a tombstoned node whose vectors are gone) is infinitely
  * far: it can still be walked through, never preferred. */
 static inline float hnsw_code_dist(const kern_ops *k, int metric, size_t dim,
@@ -98,13 +113,14 @@ static inline float hnsw_code_dist(const kern_ops *k, int metric, size_t dim,
 {
 	if (SL_UNLIKELY(!a->q || !b->q))
 		return INFINITY;
-	float dot = a->scale * b->scale * (float)k->dot_i8(a->q, b->q, dim);
-	if (metric == HNSW_L2)
-		return a->sqnorm + b->sqnorm - 2.0f * dot;
-	if (metric == HNSW_COS)
-		return 1.0f - dot;
-	return -dot;
+	return hnsw_dist_of_dot(metric, a, b, k->dot_i8(a->q, b->q, dim));
 }
+
+/* sc->dist[i] = hnsw_code_dist(a, &b[i]) for i < n (n <= batch_cap): one
+ * dot_i8_many call loads a once for the whole batch instead of a call per
+ * neighbour. */
+void hnsw_code_dists(hnsw_scratch *sc, int metric, size_t dim,
+                     const hnsw_code *a, const hnsw_code *b, uint32_t n);
 
 static inline float hnsw_exact_dist(const kern_ops *k, int metric, size_t dim,
                                     const float *q, const float *v)

@@ -21,8 +21,9 @@
  * lookup per visited node made searches ~5x and builds ~4x slower than
  * the in-memory store):
  * - Read snapshots (hnsw_lmdb_set_cache): the map address of each code
- *   record, level-0 list and f16 record, and the entry point, valid while
- *   the snapshot is the same (the API keys it by LMDB transaction id).
+ *   record, level-0 list, upper-level list and f16 record, and the entry
+ *   point, valid while the snapshot is the same (the API keys it by LMDB
+ *   transaction id).
  *   Pointer arithmetic on the map instead of a lookup per visit.
  * - Write transactions (hnsw_lmdb_wcache): copies of the code records and
  *   level-0 lists the transaction touched, with level-0 puts written
@@ -48,6 +49,65 @@
 #define LINK_KEY  9
 #define L0_HEADER 4
 
+/* ---- upper-level lists by (id, level) (hnsw_lmdb_uptab) ------------- */
+
+static uint64_t up_key(uint32_t id, int level)
+{
+	return ((uint64_t)id << 8 | (uint64_t)level) + 1;
+}
+
+static uint32_t up_slot(const hnsw_lmdb_uptab *t, uint64_t key)
+{
+	uint64_t h = key * 0x9e3779b97f4a7c15ULL;
+	uint32_t i = (uint32_t)(h >> 32) & (t->cap - 1);
+	while (t->a[i].key && t->a[i].key != key)
+		i = (i + 1) & (t->cap - 1);
+	return i;
+}
+
+static hnsw_lmdb_up *up_find(const hnsw_lmdb_uptab *t, uint32_t id, int level)
+{
+	if (!t->n)
+		return NULL;
+	hnsw_lmdb_up *e = &t->a[up_slot(t, up_key(id, level))];
+	return e->key ? e : NULL;
+}
+
+/* The entry of (id, level), made (ids NULL) when absent; NULL when the
+ * table cannot grow. */
+static hnsw_lmdb_up *up_add(hnsw_lmdb_uptab *t, uint32_t id, int level)
+{
+	hnsw_lmdb_up *e = up_find(t, id, level);
+	if (e)
+		return e;
+	if (2 * (t->n + 1) > t->cap) { /* load factor <= 1/2 */
+		if (t->cap >= 1u << 30)
+			return NULL;
+		uint32_t cap = t->cap ? 2 * t->cap : 256, ocap = t->cap;
+		hnsw_lmdb_up *old = t->a, *a = sl_calloc(cap, sizeof *a);
+		if (!a)
+			return NULL;
+		t->a = a;
+		t->cap = cap;
+		for (uint32_t i = 0; i < ocap; i++)
+			if (old[i].key)
+				t->a[up_slot(t, old[i].key)] = old[i];
+		sl_free(old);
+	}
+	uint64_t key = up_key(id, level);
+	e = &t->a[up_slot(t, key)];
+	*e = (hnsw_lmdb_up){key, NULL, 0};
+	t->n++;
+	return e;
+}
+
+static void up_clear(hnsw_lmdb_uptab *t)
+{
+	if (t->n)
+		memset(t->a, 0, (size_t)t->cap * sizeof *t->a);
+	t->n = 0;
+}
+
 /* ---- write-transaction copies (hnsw_lmdb_wcache) ----------------------- */
 
 #define WC_BLOCK  (1u << 20)   /* arena block bytes */
@@ -65,6 +125,7 @@ struct hnsw_lmdb_wcache {
 	uint32_t dim, m, cap;
 	uint8_t **code;
 	uint32_t **l0;
+	hnsw_lmdb_uptab up; /* ids point at arena slots of M u32 (LE) */
 	wc_block *blocks;
 	size_t total;
 };
@@ -89,6 +150,7 @@ void hnsw_lmdb_wcache_free(hnsw_lmdb_wcache *w)
 	}
 	sl_free(w->code);
 	sl_free(w->l0);
+	sl_free(w->up.a);
 	sl_free(w);
 }
 
@@ -177,6 +239,95 @@ static void wc_put_l0(hnsw_lmdb *s, uint32_t id, uint8_t top,
 	slot[1] = top;
 	for (uint32_t i = 0; i < n; i++)
 		sl_store_u32le(slot + 2 + i, ids[i]);
+}
+
+/* ---- read-snapshot pointers (hnsw_lmdb_cache) ---------------------- */
+
+/* p (old elements) grown to n zeroed-tail elements, or NULL (p intact).
+ * A first allocation is calloc'ed: a large collection's arrays then cost
+ * the first query of a freshly opened database only the pages it
+ * touches. */
+static void *zgrow(void *p, size_t old, size_t n, size_t elem)
+{
+	if (!p)
+		return sl_calloc(n, elem);
+	uint8_t *q = sl_realloc(p, n * elem);
+	if (q)
+		memset(q + old * elem, 0, (n - old) * elem);
+	return q;
+}
+
+int hnsw_lmdb_cache_fit(hnsw_lmdb_cache *c, uint32_t cap)
+{
+	if (cap <= c->cap)
+		return SEMLITE_OK;
+	const uint8_t **code = zgrow(c->code, c->cap, cap, sizeof *code);
+	if (code)
+		c->code = code;
+	const uint8_t **l0 = sl_realloc(c->l0, cap * sizeof *l0);
+	if (l0)
+		c->l0 = l0;
+	uint32_t *l0n = zgrow(c->l0n, c->cap, cap, sizeof *l0n);
+	if (l0n)
+		c->l0n = l0n;
+	const uint8_t **ex = zgrow(c->exact, c->cap, cap, sizeof *ex);
+	if (ex)
+		c->exact = ex;
+	if (!code || !l0 || !l0n || !ex)
+		return SEMLITE_NOMEM; /* the grown ones are zeroed: cap stays */
+	c->cap = cap;
+	return SEMLITE_OK;
+}
+
+void hnsw_lmdb_cache_clear(hnsw_lmdb_cache *c)
+{
+	if (c->cap) {
+		memset(c->code, 0, (size_t)c->cap * sizeof *c->code);
+		memset(c->l0n, 0, (size_t)c->cap * sizeof *c->l0n);
+		memset(c->exact, 0, (size_t)c->cap * sizeof *c->exact);
+	}
+	up_clear(&c->up);
+	c->entry_known = false;
+}
+
+void hnsw_lmdb_cache_free(hnsw_lmdb_cache *c)
+{
+	sl_free(c->code);
+	sl_free(c->l0);
+	sl_free(c->l0n);
+	sl_free(c->exact);
+	sl_free(c->up.a);
+	memset(c, 0, sizeof *c);
+}
+
+/* The write cache's slot for upper-level list (id, level) of n ids, made
+ * when absent; NULL (and the entry forgotten) when it cannot hold them. */
+static uint8_t *wc_up_slot(hnsw_lmdb_wcache *w, uint32_t id, int level,
+                           uint32_t n, hnsw_lmdb_up **out)
+{
+	hnsw_lmdb_up *e = up_add(&w->up, id, level);
+	if (!e)
+		return NULL;
+	if (!e->ids && n <= w->m)
+		e->ids = wc_alloc(w, 4 * (size_t)w->m);
+	if (n > w->m)
+		e->ids = NULL;
+	*out = e;
+	/* the slot is the cache's own arena memory */
+	return (uint8_t *)e->ids;
+}
+
+/* Records upper-level list ids[n] (host order) of (id, level). */
+static void wc_put_up(hnsw_lmdb *s, uint32_t id, int level, const uint32_t *ids,
+                      uint32_t n)
+{
+	hnsw_lmdb_up *e;
+	uint8_t *slot = wc_up_slot(s->wc, id, level, n, &e);
+	if (!slot)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		sl_store_u32le(slot + 4 * (size_t)i, ids[i]);
+	e->n = n;
 }
 
 static void link_key(uint8_t k[LINK_KEY], uint32_t coll, uint32_t id, int level)
@@ -282,26 +433,60 @@ static int l0_copy(hnsw_lmdb *s, uint32_t id, const uint8_t *rec,
 	return SEMLITE_OK;
 }
 
+/* Copies an upper-level list just read into the write cache and hands
+ * out the copy. */
+static void up_copy(hnsw_lmdb *s, uint32_t id, int level, const uint8_t **ids,
+                    uint32_t n)
+{
+	hnsw_lmdb_up *e;
+	uint8_t *slot = wc_up_slot(s->wc, id, level, n, &e);
+	if (!slot)
+		return;
+	memcpy(slot, *ids, 4 * (size_t)n);
+	e->n = n;
+	*ids = slot;
+}
+
+/* The list of (id, level) when a cache knows it. */
+static bool links_cached(hnsw_lmdb *s, uint32_t id, int level,
+                         const uint8_t **ids, uint32_t *n)
+{
+	hnsw_lmdb_cache *cc = s->cache;
+	const hnsw_lmdb_up *e = NULL;
+	if (level == 0) {
+		if (cc && id < cc->cap && cc->l0n[id]) {
+			*ids = cc->l0[id];
+			*n = cc->l0n[id] - 1;
+			return true;
+		}
+		uint32_t *slot = wc_slot(s, id, false);
+		if (slot) {
+			*ids = (const uint8_t *)(slot + 2);
+			*n = slot[0];
+		}
+		return slot != NULL;
+	}
+	if (cc)
+		e = up_find(&cc->up, id, level);
+	else if (s->wc)
+		e = up_find(&s->wc->up, id, level);
+	if (!e || !e->ids)
+		return false;
+	*ids = e->ids;
+	*n = e->n;
+	return true;
+}
+
 static int lm_get_links(void *ctx, uint32_t id, int level, const uint8_t **ids,
                         uint32_t *n)
 {
 	hnsw_lmdb *s = ctx;
 	hnsw_lmdb_cache *cc = s->cache;
-	bool cached = level == 0 && cc && id < cc->cap;
 	MDB_val v;
 	*n = 0;
 	*ids = NULL;
-	if (cached && cc->l0n[id]) {
-		*ids = cc->l0[id];
-		*n = cc->l0n[id] - 1;
+	if (links_cached(s, id, level, ids, n))
 		return SEMLITE_OK;
-	}
-	uint32_t *slot = level == 0 ? wc_slot(s, id, false) : NULL;
-	if (slot) {
-		*ids = (const uint8_t *)(slot + 2);
-		*n = slot[0];
-		return SEMLITE_OK;
-	}
 	if (level < 0 || level > HNSW_MAX_LEVEL)
 		return SEMLITE_OK;
 	int rc = links_get(s, id, level, &v);
@@ -312,12 +497,20 @@ static int lm_get_links(void *ctx, uint32_t id, int level, const uint8_t **ids,
 		return bad_links(id, level);
 	*ids = (const uint8_t *)v.mv_data + hdr;
 	*n = (uint32_t)((v.mv_size - hdr) / 4);
-	if (cached) {
+	if (level == 0 && cc && id < cc->cap) {
 		cc->l0[id] = *ids;
 		cc->l0n[id] = *n + 1;
+	} else if (cc) {
+		hnsw_lmdb_up *e = up_add(&cc->up, id, level);
+		if (e) {
+			e->ids = *ids;
+			e->n = *n;
+		}
 	}
 	if (level == 0 && s->wc)
 		return l0_copy(s, id, v.mv_data, ids, *n);
+	if (s->wc)
+		up_copy(s, id, level, ids, *n);
 	return SEMLITE_OK;
 }
 
@@ -373,6 +566,8 @@ static int put_record(hnsw_lmdb *s, uint32_t id, int level, uint8_t top,
 		sl_store_u32le(p + hdr + 4 * (size_t)i, s->buf[i]);
 	if (level == 0 && s->wc)
 		wc_put_l0(s, id, top, s->buf, n);
+	else if (s->wc)
+		wc_put_up(s, id, level, s->buf, n);
 	return SEMLITE_OK;
 }
 
@@ -416,6 +611,11 @@ static int lm_drop_node(void *ctx, uint32_t id)
 	if (s->wc && id < s->wc->cap) {
 		s->wc->l0[id] = NULL;
 		s->wc->code[id] = NULL;
+	}
+	for (int l = 1; s->wc && l <= top; l++) {
+		hnsw_lmdb_up *e = up_find(&s->wc->up, id, l);
+		if (e)
+			e->ids = NULL;
 	}
 	for (int l = 0; !rc && l <= top; l++) {
 		uint8_t k[LINK_KEY];

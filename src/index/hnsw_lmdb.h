@@ -14,26 +14,51 @@
 #include "index/hnsw.h"
 #include "storage/store.h"
 
-/* Where records of one snapshot live in the map (hnsw_lmdb_set_cache). */
+/* Upper-level lists by (id, level), open addressing: only about one node
+ * in M has any, so an array per level would be mostly empty. Greedy
+ * descent and every insert read them. */
+typedef struct hnsw_lmdb_up {
+	uint64_t key;       /* (id << 8 | level) + 1; 0 = empty slot */
+	const uint8_t *ids; /* NULL: not known (look it up) */
+	uint32_t n;
+} hnsw_lmdb_up;
+
+typedef struct hnsw_lmdb_uptab {
+	hnsw_lmdb_up *a;
+	uint32_t cap, n; /* slots (a power of two) and used */
+} hnsw_lmdb_uptab;
+
+/* Where records of one snapshot live in the map (hnsw_lmdb_set_cache).
+ * Made with zeroes; grown by hnsw_lmdb_cache_fit, emptied by
+ * hnsw_lmdb_cache_clear when the snapshot changes. */
 typedef struct hnsw_lmdb_cache {
 	const uint8_t **code;  /* code record of id; NULL = not looked up */
 	const uint8_t **l0;    /* level-0 neighbour ids of id */
 	uint32_t *l0n;         /* their count + 1; 0 = not looked up */
 	const uint8_t **exact; /* f16 exact record of id; NULL = not yet */
 	uint32_t cap;          /* entries of each array */
-	bool entry_known;      /* ep/top below were read (clear it with the
-	                          arrays when the snapshot changes) */
+	hnsw_lmdb_uptab up;    /* upper-level lists */
+	bool entry_known;      /* ep/top below were read */
 	uint32_t ep;
 	int top;
 } hnsw_lmdb_cache;
 
+/* Grows the per-id arrays to cap entries (new ones "not looked up");
+ * SEMLITE_NOMEM leaves the cache as it was. */
+int hnsw_lmdb_cache_fit(hnsw_lmdb_cache *c, uint32_t cap);
+/* Forgets every pointer (the snapshot changed). */
+void hnsw_lmdb_cache_clear(hnsw_lmdb_cache *c);
+/* Frees the arrays (not c itself). */
+void hnsw_lmdb_cache_free(hnsw_lmdb_cache *c);
+
 /*
  * A write transaction's copies of the graph records it has touched (the
- * level-0 lists with the node's top level, and the int8 code records),
+ * level-0 lists with the node's top level, the upper-level lists and the
+ * int8 code records),
  * so linking does not pay a B-tree lookup per distance. Pointers into the
  * map cannot be kept in a write transaction (its dirty pages move, split
  * and spill), so these are copies, bounded by a memory budget beyond which
- * records are simply read from LMDB again. Every level-0 put writes
+ * records are simply read from LMDB again. Every list put writes
  * through (LMDB first, then the copy), so the copies and the transaction
  * never disagree and a failed operation leaves nothing to undo here.
  * Owned by the transaction's per-collection state; freed with it (commit,

@@ -36,6 +36,7 @@ struct store_env {
 	MDB_dbi dbi[STORE_DB_COUNT];
 	pthread_rwlock_t maplock;
 	size_t mapsize;
+	uint64_t mapgen; /* remaps so far (under maplock exclusive) */
 	bool readonly;
 	char *path;
 };
@@ -252,6 +253,7 @@ static int adopt_mapsize(store_env *e)
 		MDB_envinfo info;
 		mdb_env_info(e->env, &info);
 		e->mapsize = info.me_mapsize;
+		e->mapgen++;
 	}
 	pthread_rwlock_unlock(&e->maplock);
 	return rc ? store_rc(rc, e->path) : SEMLITE_OK;
@@ -274,9 +276,15 @@ int store_env_grow(store_env *e)
 	if (!rc) {
 		mdb_env_info(e->env, &info);
 		e->mapsize = info.me_mapsize;
+		e->mapgen++;
 	}
 	pthread_rwlock_unlock(&e->maplock);
 	return rc ? store_rc(rc, e->path) : SEMLITE_OK;
+}
+
+uint64_t store_env_map_gen(const store_env *e)
+{
+	return e->mapgen;
 }
 
 int store_txn_begin(store_env *e, bool write, store_txn *t)

@@ -64,6 +64,12 @@ void store_txn_abort(store_txn *t);
  * could not be taken in time). */
 int store_env_grow(store_env *e);
 size_t store_env_mapsize(store_env *e);
+/* How many times this process has remapped e (growth, or adopting
+ * another process's size). A pointer into the map read in a snapshot
+ * stays valid for later transactions with the same LMDB txn id only
+ * while this is unchanged (the map may move when it is remapped). Call
+ * with a transaction of e open. */
+uint64_t store_env_map_gen(const store_env *e);
 
 /* Maps an LMDB return code (never MDB_SUCCESS) to a semlite code. */
 int store_rc(int mdb_rc, const char *what);

@@ -7,7 +7,8 @@
  * whose check (including the graph check) passes and that holds every
  * acknowledged commit, findable through the index. And the write
  * transaction's graph caches are invisible: the same puts and deletes in
- * one transaction or in many give the same answers.
+ * one transaction or in many give the same answers; and a search's
+ * snapshot pointer caches do not outlive a remap of the map.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -374,6 +375,69 @@ static void test_txn_size_invisible(void **state)
 	}
 }
 
+/* A search keeps pointers into the map for its snapshot; a write that
+ * grows (remaps) the map and is then aborted leaves the snapshot's txn id
+ * unchanged while the map moved. Searches after it must not use the old
+ * pointers: same answers as before, no fault. */
+static void test_search_after_remap(void **state)
+{
+	(void)state;
+	enum { NB = 400 };
+	setenv("SEMLITE_MAP_SIZE", "1048576", 1);
+	semlite_db *db;
+	semlite_collection *c = make(&db);
+	put_range(c, db, 0, NB);
+	semlite_results *r[2][NQ];
+	float q[DIM], v[DIM];
+	semlite_search_opts o;
+	semlite_search_opts_init(&o);
+	o.k = K;
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < NQ; i++) {
+			query_for(i, q);
+			assert_int_equal(
+			    semlite_search_vector(c, q, DIM, &o, &r[pass][i]),
+			    0);
+		}
+		if (pass)
+			break;
+		/* 8 MiB of text in a 1 MiB map: it grows (remaps) several
+		 * times, then the transaction is thrown away */
+		static char text[8192];
+		uint64_t seed = 7;
+		semlite_txn *t;
+		char id[32];
+		assert_int_equal(semlite_txn_begin(db, &t), 0);
+		for (unsigned i = 0; i < 1024; i++) {
+			vec_for(NB + i, v);
+			snprintf(id, sizeof id, "big%u", i);
+			for (size_t b = 0; b + 1 < sizeof text; b++) /* noise */
+				text[b] =
+				    (char)('a' + (rnd(&seed) + 1.0f) * 12);
+			assert_int_equal(
+			    semlite_vector_put(c, t, id, v, DIM, text,
+			                       sizeof text - 1, NULL),
+			    0);
+		}
+		semlite_txn_abort(t);
+	}
+	for (unsigned i = 0; i < NQ; i++) {
+		assert_int_equal(r[0][i]->count, r[1][i]->count);
+		for (size_t x = 0; x < r[0][i]->count; x++) {
+			assert_string_equal(r[0][i]->items[x].id,
+			                    r[1][i]->items[x].id);
+			assert_true(r[0][i]->items[x].score ==
+			            r[1][i]->items[x].score);
+		}
+		semlite_results_free(r[0][i]);
+		semlite_results_free(r[1][i]);
+	}
+	check_ok(db);
+	semlite_collection_close(c);
+	semlite_close(db);
+	unsetenv("SEMLITE_MAP_SIZE");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +446,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_crash_mid_insert, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_txn_size_invisible, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_search_after_remap, setup,
 	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
