@@ -348,17 +348,11 @@ static int learn(adapt_state *s)
 	return rc;
 }
 
+/* A direction drawn uniformly: normal deviates scaled to norm 1. */
 static void random_unit(sl_rng *rng, double *r, size_t dim)
 {
-	const double two_pi = 6.283185307179586;
+	train_gaussian(rng, r, dim);
 	double n = 0;
-	for (size_t d = 0; d < dim; d += 2) {
-		double u1 = sl_rng_uniform(rng), u2 = sl_rng_uniform(rng);
-		double m = sqrt(-2 * log(1 - u1));
-		r[d] = m * cos(two_pi * u2);
-		if (d + 1 < dim)
-			r[d + 1] = m * sin(two_pi * u2);
-	}
 	for (size_t d = 0; d < dim; d++)
 		n += r[d] * r[d];
 	n = n > 0 ? sqrt(n) : 1;

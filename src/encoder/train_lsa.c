@@ -206,18 +206,6 @@ static void orth(double *a, size_t n, size_t l, double *t)
 			a[r * l + c] = t[c * n + r];
 }
 
-static void gaussian(sl_rng *rng, double *a, size_t n)
-{
-	const double two_pi = 6.283185307179586;
-	for (size_t i = 0; i < n; i += 2) {
-		double u1 = sl_rng_uniform(rng), u2 = sl_rng_uniform(rng);
-		double m = sqrt(-2 * log(1 - u1));
-		a[i] = m * cos(two_pi * u2);
-		if (i + 1 < n)
-			a[i + 1] = m * sin(two_pi * u2);
-	}
-}
-
 /* Rayleigh-Ritz: the top k eigenpairs of M within span(q); writes each
  * token's row of V_k * sigma^power into out (stride floats a row). */
 static int ritz(const lsa_mat *x, const double *q, double *y, size_t l,
@@ -276,7 +264,7 @@ int train_lsa(const uint32_t *toks, size_t ntoks, size_t vocab,
 	}
 	sl_rng rng;
 	sl_rng_seed(&rng, o->seed ^ 0x15a15a15aULL);
-	gaussian(&rng, q, x.ncols * l);
+	train_gaussian(&rng, q, x.ncols * l);
 	orth(q, x.ncols, l, t);
 	for (unsigned it = 0; it < o->iters; it++) {
 		if (o->progress.fn)

@@ -11,6 +11,7 @@
  */
 #include "encoder/train.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -168,4 +169,17 @@ void train_map_free(train_map *m)
 	sl_free(m->count);
 	sl_free(m->slots);
 	memset(m, 0, sizeof *m);
+}
+
+/* Standard normal deviates (Box-Muller, two per pair of uniforms). */
+void train_gaussian(sl_rng *rng, double *a, size_t n)
+{
+	const double two_pi = 6.283185307179586;
+	for (size_t i = 0; i < n; i += 2) {
+		double u1 = sl_rng_uniform(rng), u2 = sl_rng_uniform(rng);
+		double m = sqrt(-2 * log(1 - u1));
+		a[i] = m * cos(two_pi * u2);
+		if (i + 1 < n)
+			a[i + 1] = m * sin(two_pi * u2);
+	}
 }
