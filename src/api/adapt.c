@@ -242,7 +242,8 @@ static int reencode(semlite_txn *t, api_tcoll *tc, const enc_model *m,
 	const store_coll_rec *r = &tc->coll->rec;
 	store_doc d;
 	store_codec_use_dict(t->codec, tc->dict);
-	int rc = api_doc_read(&t->st, t->codec, r->id, id, &d);
+	int rc =
+	    api_doc_read(&t->st, tc->coll->db->serial, t->codec, r->id, id, &d);
 	if (!rc)
 		rc = api_encode(m, d.text, d.text_len, t->vbuf);
 	if (rc)

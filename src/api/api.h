@@ -136,7 +136,7 @@ int api_index_search(const store_txn *st, uint64_t serial,
                      hnsw_hit *out, uint32_t *n);
 int api_index_check(const store_txn *st, const store_coll_rec *r);
 /* index.c: the stored document record of id (unvalidated bytes, for
- * api_doc_decode). In a read snapshot the thread last searched, through
+ * api_doc_read). In a read snapshot the thread last searched, through
  * its pointer cache (result assembly otherwise pays a B-tree lookup per
  * hit); else a plain lookup. NOTFOUND quietly. */
 int api_snap_doc(const store_txn *st, uint64_t serial, uint32_t coll,
@@ -162,12 +162,12 @@ int api_op_apply(semlite_txn *t, const api_op *op);
 /* Appends a document's payload to tc's dictionary samples (false when
  * the sample budget is spent). */
 bool api_sample_add(api_tcoll *tc, const store_doc *d);
-int api_doc_read(const store_txn *st, store_codec *codec, uint32_t coll,
-                 uint32_t id, store_doc *d);
-/* Validates and decodes document id's stored record v (api_doc_read
- * without the lookup). */
-int api_doc_decode(store_codec *codec, uint32_t coll, uint32_t id,
-                   const MDB_val *v, store_doc *d);
+/* Reads, validates and decodes document id of collection id `coll`; a
+ * missing record is SEMLITE_CORRUPT. The record comes through
+ * api_snap_doc: from the thread's cache in a read snapshot of database
+ * `serial` it last searched, else by a lookup. */
+int api_doc_read(const store_txn *st, uint64_t serial, store_codec *codec,
+                 uint32_t coll, uint32_t id, store_doc *d);
 /* Loads a stored dictionary of collection id `coll` (*out NULL when it
  * has none). */
 int api_dict_load(const store_txn *st, uint32_t coll, store_dict **out);

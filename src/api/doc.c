@@ -121,22 +121,15 @@ int api_coll_dict(semlite_collection *c, const store_txn *st,
 	return rc;
 }
 
-int api_doc_read(const store_txn *st, store_codec *codec, uint32_t coll,
-                 uint32_t id, store_doc *d)
+int api_doc_read(const store_txn *st, uint64_t serial, store_codec *codec,
+                 uint32_t coll, uint32_t id, store_doc *d)
 {
-	uint8_t k[8];
 	MDB_val v;
-	store_key_id(k, coll, id);
-	int rc = store_get(st, STORE_DB_DOCS, k, 8, &v);
+	int rc = api_snap_doc(st, serial, coll, id, &v);
 	if (rc == SEMLITE_NOTFOUND)
 		return sl_err(SEMLITE_CORRUPT, "docs: record %u missing", id);
-	return rc ? rc : api_doc_decode(codec, coll, id, &v, d);
-}
-
-int api_doc_decode(store_codec *codec, uint32_t coll, uint32_t id,
-                   const MDB_val *v, store_doc *d)
-{
-	int rc = store_doc_decode(codec, v->mv_data, v->mv_size, d);
+	if (!rc)
+		rc = store_doc_decode(codec, v.mv_data, v.mv_size, d);
 	if (rc)
 		sl_err(rc, "collection %u, document %u: %s", coll, id,
 		       sl_errmsg());
@@ -543,7 +536,7 @@ static int doc_get(semlite_collection *c, const store_txn *st, uint32_t next_id,
 		rc = api_coll_dict(c, st, &dict);
 	if (!rc) {
 		store_codec_use_dict(codec, dict);
-		rc = api_doc_read(st, codec, c->rec.id, iid, &d);
+		rc = api_doc_read(st, c->db->serial, codec, c->rec.id, iid, &d);
 	}
 	if (!rc && (d.ext_len != idlen || memcmp(d.ext, id, idlen)))
 		rc = sl_err(SEMLITE_CORRUPT,

@@ -197,7 +197,8 @@ int api_kw_retire(semlite_txn *t, api_tcoll *tc, uint32_t id)
 {
 	store_doc d;
 	store_codec_use_dict(t->codec, tc->dict);
-	int rc = api_doc_read(&t->st, t->codec, tc->coll->rec.id, id, &d);
+	int rc = api_doc_read(&t->st, tc->coll->db->serial, t->codec,
+	                      tc->coll->rec.id, id, &d);
 	if (rc)
 		return rc;
 	return api_kw_index(t, tc, id, d.text, d.text_len, true);

@@ -423,13 +423,7 @@ static int result_fill(const store_txn *st, uint64_t serial, store_codec *codec,
                        semlite_result *res)
 {
 	store_doc d;
-	MDB_val v;
-	int rc = api_snap_doc(st, serial, r->id, c->id, &v);
-	if (rc == SEMLITE_NOTFOUND)
-		return sl_err(SEMLITE_CORRUPT, "docs: record %u missing",
-		              c->id);
-	if (!rc)
-		rc = api_doc_decode(codec, r->id, c->id, &v, &d);
+	int rc = api_doc_read(st, serial, codec, r->id, c->id, &d);
 	if (rc)
 		return rc;
 	res->score = r->metric == STORE_METRIC_L2 ? -c->score : c->score;
