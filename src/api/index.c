@@ -146,17 +146,12 @@ static bool doc_fit(api_tls *t, uint32_t id)
 		return false;
 	uint32_t cap = t->limit;
 	const uint8_t **d = sl_realloc(t->doc, cap * sizeof *d);
-	if (d)
-		t->doc = d;
-	/* calloc first: only the pages of ids looked up get touched */
-	uint32_t *n = !d         ? NULL
-	              : t->doc_n ? sl_realloc(t->doc_n, cap * sizeof *n)
-	                         : sl_calloc(cap, sizeof *n);
+	if (!d)
+		return false;
+	t->doc = d;
+	uint32_t *n = sl_zgrow(t->doc_n, t->doc_cap, cap, sizeof *n);
 	if (!n)
 		return false;
-	if (t->doc_n)
-		memset(n + t->doc_cap, 0,
-		       (size_t)(cap - t->doc_cap) * sizeof *n);
 	t->doc_n = n;
 	t->doc_cap = cap;
 	return true;

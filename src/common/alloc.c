@@ -72,6 +72,19 @@ void *sl_realloc(void *p, size_t n)
 	return realloc(p, n ? n : 1);
 }
 
+void *sl_zgrow(void *p, size_t old, size_t n, size_t elem)
+{
+	size_t bytes;
+	if (!sl_mul_ok(n, elem, &bytes))
+		return NULL;
+	if (!p)
+		return sl_calloc(n, elem);
+	unsigned char *q = sl_realloc(p, bytes);
+	if (q && n > old)
+		memset(q + old * elem, 0, (n - old) * elem);
+	return q;
+}
+
 void sl_free(void *p)
 {
 	free(p);

@@ -22,11 +22,11 @@
 
 #if defined(__GNUC__)
 #define SL_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#define SL_LIKELY(x) __builtin_expect(!!(x), 1)
-#define SL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define SL_LIKELY(x)    __builtin_expect(!!(x), 1)
+#define SL_UNLIKELY(x)  __builtin_expect(!!(x), 0)
 #else
 #define SL_PRINTF(a, b)
-#define SL_LIKELY(x) (x)
+#define SL_LIKELY(x)   (x)
 #define SL_UNLIKELY(x) (x)
 #endif
 
@@ -35,6 +35,12 @@
 void *sl_malloc(size_t n);
 void *sl_calloc(size_t count, size_t size);
 void *sl_realloc(void *p, size_t n);
+/* p, an array of `old` elements of elem bytes, grown to n >= old with the
+ * new elements zeroed; NULL (p intact) when out of memory or n * elem
+ * overflows. A first allocation (p NULL) is calloc'ed, so a large array
+ * costs only the pages later touched: per-id caches of a big collection
+ * then do not pay for ids a query never visits. */
+void *sl_zgrow(void *p, size_t old, size_t n, size_t elem);
 void sl_free(void *p);
 char *sl_strdup(const char *s);
 char *sl_strndup(const char *s, size_t n);
@@ -84,7 +90,8 @@ static inline uint32_t sl_load_u32le(const void *p)
 static inline uint64_t sl_load_u64le(const void *p)
 {
 	const uint8_t *b = p;
-	return (uint64_t)sl_load_u32le(b) | (uint64_t)sl_load_u32le(b + 4) << 32;
+	return (uint64_t)sl_load_u32le(b) | (uint64_t)sl_load_u32le(b + 4)
+	                                        << 32;
 }
 
 static inline void sl_store_u32le(void *p, uint32_t v)

@@ -195,20 +195,19 @@ static int query_fit(hnsw_scratch *sc, uint32_t dim)
 
 int hnsw_visit_begin(hnsw_scratch *sc, uint32_t limit)
 {
-	if (limit > sc->stamp_cap && !sc->stamp) {
-		/* calloc: a first search of a large collection touches only
-		 * the pages of the nodes it visits */
-		if (!(sc->stamp = sl_calloc(limit, sizeof(uint32_t))))
+	if (limit > sc->stamp_cap) {
+		/* exactly limit at first (sl_zgrow's calloc: a first search
+		 * of a large collection touches only the pages of the nodes
+		 * it visits), doubling after */
+		uint32_t cap = sc->stamp_cap ? sc->stamp_cap : limit;
+		while (cap < limit)
+			cap = cap > UINT32_MAX / 2 ? limit : cap * 2;
+		uint32_t *st =
+		    sl_zgrow(sc->stamp, sc->stamp_cap, cap, sizeof *st);
+		if (!st)
 			return sl_err(SEMLITE_NOMEM, "hnsw: out of memory");
-		sc->stamp_cap = limit;
-	} else if (limit > sc->stamp_cap) {
-		uint32_t old = sc->stamp_cap;
-		int rc = grow((void **)&sc->stamp, &sc->stamp_cap, limit,
-		              sizeof(uint32_t));
-		if (rc)
-			return rc;
-		memset(sc->stamp + old, 0,
-		       (size_t)(sc->stamp_cap - old) * sizeof(uint32_t));
+		sc->stamp = st;
+		sc->stamp_cap = cap;
 	}
 	if (++sc->epoch == 0) {
 		memset(sc->stamp, 0, (size_t)sc->stamp_cap * sizeof(uint32_t));

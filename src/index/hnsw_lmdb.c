@@ -243,34 +243,20 @@ static void wc_put_l0(hnsw_lmdb *s, uint32_t id, uint8_t top,
 
 /* ---- read-snapshot pointers (hnsw_lmdb_cache) ---------------------- */
 
-/* p (old elements) grown to n zeroed-tail elements, or NULL (p intact).
- * A first allocation is calloc'ed: a large collection's arrays then cost
- * the first query of a freshly opened database only the pages it
- * touches. */
-static void *zgrow(void *p, size_t old, size_t n, size_t elem)
-{
-	if (!p)
-		return sl_calloc(n, elem);
-	uint8_t *q = sl_realloc(p, n * elem);
-	if (q)
-		memset(q + old * elem, 0, (n - old) * elem);
-	return q;
-}
-
 int hnsw_lmdb_cache_fit(hnsw_lmdb_cache *c, uint32_t cap)
 {
 	if (cap <= c->cap)
 		return SEMLITE_OK;
-	const uint8_t **code = zgrow(c->code, c->cap, cap, sizeof *code);
+	const uint8_t **code = sl_zgrow(c->code, c->cap, cap, sizeof *code);
 	if (code)
 		c->code = code;
 	const uint8_t **l0 = sl_realloc(c->l0, cap * sizeof *l0);
 	if (l0)
 		c->l0 = l0;
-	uint32_t *l0n = zgrow(c->l0n, c->cap, cap, sizeof *l0n);
+	uint32_t *l0n = sl_zgrow(c->l0n, c->cap, cap, sizeof *l0n);
 	if (l0n)
 		c->l0n = l0n;
-	const uint8_t **ex = zgrow(c->exact, c->cap, cap, sizeof *ex);
+	const uint8_t **ex = sl_zgrow(c->exact, c->cap, cap, sizeof *ex);
 	if (ex)
 		c->exact = ex;
 	if (!code || !l0 || !l0n || !ex)
