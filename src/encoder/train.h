@@ -71,10 +71,10 @@ typedef struct train_map {
 long train_map_find(const train_map *m, const char *key, size_t len);
 /* Finds or inserts key (count 0); *idx gets its index. */
 int train_map_add(train_map *m, const char *key, size_t len, uint32_t *idx);
+void train_map_free(train_map *m);
 
 /* Fills a[0..n) with standard normal deviates from rng (Box-Muller). */
 void train_gaussian(sl_rng *rng, double *a, size_t n);
-void train_map_free(train_map *m);
 
 /* ---- corpus ---------------------------------------------------------- */
 
