@@ -684,6 +684,28 @@ SEMLITE_API int semlite_collection_compact(semlite_collection *coll,
  */
 SEMLITE_API int semlite_db_file_size(semlite_db *db, uint64_t *bytes);
 
+/** Flags of semlite_db_copy(). */
+enum semlite_copy_flags {
+	SEMLITE_COPY_COMPACT = 1 /**< leave out free pages (like VACUUM) */
+};
+
+/**
+ * Writes a consistent copy of the database, as of one read snapshot, to a
+ * new file: a hot backup, taken while other threads and processes go on
+ * reading and writing. With SEMLITE_COPY_COMPACT the copy leaves out the
+ * pages LMDB keeps free for reuse and renumbers the rest, so its size is
+ * that of the live data (SQLite's VACUUM INTO). The copy is written under
+ * a temporary name next to dest, synced, then linked into place: dest is
+ * either complete or absent.
+ * @param dest   path of the new database file; must not exist.
+ * @param flags  0 or SEMLITE_COPY_COMPACT.
+ * @return SEMLITE_OK; SEMLITE_INVALID (NULL arguments, unknown flags);
+ *         SEMLITE_EXISTS (dest exists); SEMLITE_IOERR, SEMLITE_BUSY,
+ *         SEMLITE_NOMEM.
+ * @note Thread-safe; the calling thread must not hold a transaction.
+ */
+SEMLITE_API int semlite_db_copy(semlite_db *db, const char *dest, int flags);
+
 /**
  * Checks the whole database: every record of every collection decodes and
  * validates (checksums, zstd frames, lengths), the id maps agree with the

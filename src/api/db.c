@@ -58,6 +58,17 @@ SEMLITE_API int semlite_db_file_size(semlite_db *db, uint64_t *bytes)
 	return SEMLITE_OK;
 }
 
+SEMLITE_API int semlite_db_copy(semlite_db *db, const char *dest, int flags)
+{
+	if (!db || !dest || !*dest)
+		return sl_err(SEMLITE_INVALID,
+		              "semlite_db_copy: NULL argument");
+	if (flags & ~SEMLITE_COPY_COMPACT)
+		return sl_err(SEMLITE_INVALID,
+		              "semlite_db_copy: unknown flags");
+	return store_env_copy(db->env, dest, flags & SEMLITE_COPY_COMPACT);
+}
+
 static int name_check(const char *name)
 {
 	size_t n = strlen(name);

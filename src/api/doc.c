@@ -222,8 +222,8 @@ int api_vectors_put(semlite_txn *t, api_tcoll *tc, uint32_t id)
 	uint8_t k[8];
 	void *w;
 	store_key_id(k, r->id, id);
-	int rc = store_put_reserve(&t->st, STORE_DB_CODES, k, 8,
-	                           STORE_CODE_HEADER + r->dim, &w);
+	int rc = store_put_tail(&t->st, STORE_DB_CODES, k, 8, NULL,
+	                        STORE_CODE_HEADER + r->dim, &w);
 	if (rc)
 		return rc;
 	float scale = quant_i8_encode(t->vbuf, r->dim, (int8_t *)w + 8);
@@ -233,7 +233,7 @@ int api_vectors_put(semlite_txn *t, api_tcoll *tc, uint32_t id)
 	size_t ex = store_exact_size(r->precision, r->dim);
 	if (!ex)
 		return SEMLITE_OK;
-	rc = store_put_reserve(&t->st, STORE_DB_EXACT, k, 8, ex, &w);
+	rc = store_put_tail(&t->st, STORE_DB_EXACT, k, 8, NULL, ex, &w);
 	if (rc)
 		return rc;
 	if (r->precision == STORE_PREC_F16)
@@ -257,7 +257,6 @@ static int add_pair(void *ctx, const char *f, size_t fl, const char *v,
 	return filt_cache_add(p->t->bitmaps, &p->t->st, k, kl, p->id);
 }
 
-/* Keeps the payload as a dictionary training sample. */
 /* Keeps the payload as a dictionary training sample. */
 static void keep_sample(api_tcoll *tc, const store_doc *d)
 {
@@ -315,7 +314,8 @@ static int put_doc_record(semlite_txn *t, api_tcoll *tc, const api_op *op,
 	int rc = store_doc_encode(t->codec, &d, &frame, &n);
 	store_key_id(k, tc->coll->rec.id, id);
 	if (!rc)
-		rc = store_put(&t->st, STORE_DB_DOCS, k, 8, frame, n);
+		rc =
+		    store_put_tail(&t->st, STORE_DB_DOCS, k, 8, frame, n, NULL);
 	if (rc)
 		return rc;
 	keep_sample(tc, &d);

@@ -18,6 +18,7 @@ int cli_cmd_delete(int argc, char **argv);
 int cli_cmd_stats(int argc, char **argv);
 int cli_cmd_check(int argc, char **argv);
 int cli_cmd_compact(int argc, char **argv);
+int cli_cmd_copy(int argc, char **argv);
 
 /* Opens db (flags as semlite_open) and, when c is not NULL, collection
  * name (NULL: "default"). Prints the error and returns 1 on failure. */

@@ -22,6 +22,7 @@ typedef int (*cli_cmd_fn)(int argc, char **argv);
 	X(stats, "DB [--json]                      database statistics")       \
 	X(check, "DB                               integrity check")           \
 	X(compact, "DB [--collection C]            drop deleted documents")  \
+	X(copy, "DB DEST [--no-compact]           compacted hot backup")     \
 	X(adapt, "DB [--lsa-dim K]                 adapt the encoder to a DB") \
 	X(embed, "[--model PATH] TEXT...           print embeddings")          \
 	X(tokenize, "--model PATH TEXT...        print token ids")             \

@@ -41,10 +41,12 @@
  * change, and a slot update would rewrite a whole block value per link
  * change (LMDB values are copy-on-write as a unit).
  */
+#define _DEFAULT_SOURCE /* madvise, MADV_POPULATE_WRITE */
 #include "index/hnsw_lmdb.h"
 #include "quant/quant.h"
 
 #include <string.h>
+#include <sys/mman.h>
 
 #define LINK_KEY  9
 #define L0_HEADER 4
@@ -243,45 +245,237 @@ static void wc_put_l0(hnsw_lmdb *s, uint32_t id, uint8_t top,
 
 /* ---- read-snapshot pointers (hnsw_lmdb_cache) ---------------------- */
 
-int hnsw_lmdb_cache_fit(hnsw_lmdb_cache *c, uint32_t cap)
+/* Cold table: the slot of key (id + 1) or the empty one it would take. */
+static uint32_t node_slot(const hnsw_lmdb_cache *c, uint32_t key)
 {
-	if (cap <= c->cap)
-		return SEMLITE_OK;
-	const uint8_t **code = sl_zgrow(c->code, c->cap, cap, sizeof *code);
+	uint32_t i = (uint32_t)(((uint64_t)key * 0x9e3779b97f4a7c15ULL) >> 32) &
+	             (c->tcap - 1);
+	while (c->tab[i].key && c->tab[i].key != key)
+		i = (i + 1) & (c->tcap - 1);
+	return i;
+}
+
+/* A hint that [p, p + n) is about to be written all over: one call maps
+ * its pages instead of a fault per page. */
+static void prefault(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+	uintptr_t b = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+	if (b > a)
+		(void)madvise((void *)a, b - a, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
+/* Grows the id-indexed arrays from `from` to cap entries, zeroed. */
+static bool dense_fit(hnsw_lmdb_cache *c, uint32_t from, uint32_t cap)
+{
+	const uint8_t **code = sl_zgrow(c->code, from, cap, sizeof *code);
 	if (code)
 		c->code = code;
 	const uint8_t **l0 = sl_realloc(c->l0, cap * sizeof *l0);
 	if (l0)
 		c->l0 = l0;
-	uint32_t *l0n = sl_zgrow(c->l0n, c->cap, cap, sizeof *l0n);
+	uint32_t *l0n = sl_zgrow(c->l0n, from, cap, sizeof *l0n);
 	if (l0n)
 		c->l0n = l0n;
-	const uint8_t **ex = sl_zgrow(c->exact, c->cap, cap, sizeof *ex);
+	const uint8_t **ex = sl_zgrow(c->exact, from, cap, sizeof *ex);
 	if (ex)
 		c->exact = ex;
-	if (!code || !l0 || !l0n || !ex)
-		return SEMLITE_NOMEM; /* the grown ones are zeroed: cap stays */
-	c->cap = cap;
+	return code && l0 && l0n && ex;
+}
+
+static void dense_free(hnsw_lmdb_cache *c)
+{
+	sl_free(c->code);
+	sl_free(c->l0);
+	sl_free(c->l0n);
+	sl_free(c->exact);
+	c->code = c->l0 = c->exact = NULL;
+	c->l0n = NULL;
+}
+
+/* Moves the cold table's nodes into the arrays; false without memory
+ * (the table stays). */
+static bool cache_warm(hnsw_lmdb_cache *c)
+{
+	if (!dense_fit(c, 0, c->cap)) {
+		dense_free(c);
+		return false;
+	}
+	prefault(c->code, (size_t)c->cap * sizeof *c->code);
+	prefault(c->l0n, (size_t)c->cap * sizeof *c->l0n);
+	for (uint32_t i = 0; i < c->tcap; i++) {
+		const hnsw_lmdb_node *e = &c->tab[i];
+		if (!e->key)
+			continue;
+		uint32_t id = e->key - 1;
+		c->code[id] = e->code;
+		c->l0[id] = e->l0;
+		c->l0n[id] = e->l0n;
+		c->exact[id] = e->exact;
+	}
+	sl_free(c->tab);
+	c->tab = NULL;
+	c->tcap = c->tn = 0;
+	return true;
+}
+
+/* The cold table's entry of id, made (empty) with `make`. NULL when
+ * absent, when the cache has just moved to the arrays (look there), or
+ * without memory. Good until the next call with `make`. */
+static hnsw_lmdb_node *tab_node(hnsw_lmdb_cache *c, uint32_t id, bool make)
+{
+	hnsw_lmdb_node *e = &c->tab[node_slot(c, id + 1)];
+	if (e->key || !make)
+		return e->key ? e : NULL;
+	if (c->tn + 1 > c->cap / 32 && cache_warm(c))
+		return NULL;
+	if (2 * (c->tn + 1) > c->tcap) { /* load factor <= 1/2 */
+		uint32_t ocap = c->tcap;
+		if (ocap >= 1u << 30)
+			return NULL;
+		hnsw_lmdb_node *old = c->tab,
+		               *a = sl_calloc(2 * (size_t)ocap, sizeof *a);
+		if (!a)
+			return NULL;
+		c->tab = a;
+		c->tcap = 2 * ocap;
+		for (uint32_t i = 0; i < ocap; i++)
+			if (old[i].key)
+				c->tab[node_slot(c, old[i].key)] = old[i];
+		sl_free(old);
+		e = &c->tab[node_slot(c, id + 1)];
+	}
+	*e = (hnsw_lmdb_node){.key = id + 1};
+	c->tn++;
+	return e;
+}
+
+/* Readers of the cache (NULL / 0: not looked up). */
+static inline const uint8_t *cache_code(hnsw_lmdb_cache *c, uint32_t id)
+{
+	if (!c || id >= c->cap)
+		return NULL;
+	if (SL_LIKELY(c->code != NULL))
+		return c->code[id];
+	const hnsw_lmdb_node *e = tab_node(c, id, false);
+	return e ? e->code : NULL;
+}
+
+static const uint8_t *cache_exact(hnsw_lmdb_cache *c, uint32_t id)
+{
+	if (!c || id >= c->cap)
+		return NULL;
+	if (c->code)
+		return c->exact[id];
+	const hnsw_lmdb_node *e = tab_node(c, id, false);
+	return e ? e->exact : NULL;
+}
+
+/* The level-0 list of id: its count + 1 (0: not looked up). */
+static uint32_t cache_l0(hnsw_lmdb_cache *c, uint32_t id, const uint8_t **ids)
+{
+	if (!c || id >= c->cap)
+		return 0;
+	if (c->code) {
+		*ids = c->l0[id];
+		return c->l0n[id];
+	}
+	const hnsw_lmdb_node *e = tab_node(c, id, false);
+	if (!e)
+		return 0;
+	*ids = e->l0;
+	return e->l0n;
+}
+
+/* Writers: remember what was read (quietly nothing without memory). */
+static hnsw_lmdb_node *cache_make(hnsw_lmdb_cache *c, uint32_t id)
+{
+	return c->code ? NULL : tab_node(c, id, true);
+}
+
+static void cache_set_code(hnsw_lmdb_cache *c, uint32_t id, const uint8_t *p)
+{
+	if (!c || id >= c->cap)
+		return;
+	hnsw_lmdb_node *e = cache_make(c, id);
+	if (e)
+		e->code = p;
+	else if (c->code)
+		c->code[id] = p;
+}
+
+static void cache_set_exact(hnsw_lmdb_cache *c, uint32_t id, const uint8_t *p)
+{
+	if (!c || id >= c->cap)
+		return;
+	hnsw_lmdb_node *e = cache_make(c, id);
+	if (e)
+		e->exact = p;
+	else if (c->code)
+		c->exact[id] = p;
+}
+
+static void cache_set_l0(hnsw_lmdb_cache *c, uint32_t id, const uint8_t *ids,
+                         uint32_t n)
+{
+	if (!c || id >= c->cap)
+		return;
+	hnsw_lmdb_node *e = cache_make(c, id);
+	if (e) {
+		e->l0 = ids;
+		e->l0n = n + 1;
+	} else if (c->code) {
+		c->l0[id] = ids;
+		c->l0n[id] = n + 1;
+	}
+}
+
+int hnsw_lmdb_cache_fit(hnsw_lmdb_cache *c, uint32_t cap)
+{
+	if (cap <= c->cap)
+		return SEMLITE_OK;
+	if (c->code || (!c->tab && cap <= HNSW_LMDB_DENSE_MAX)) {
+		if (!dense_fit(c, c->cap, cap)) {
+			if (!c->cap)
+				dense_free(c);
+			return SEMLITE_NOMEM; /* grown ones are zeroed */
+		}
+		c->cap = cap;
+		return SEMLITE_OK;
+	}
+	if (!c->tab) {
+		c->tab = sl_calloc(1024, sizeof *c->tab);
+		if (!c->tab)
+			return SEMLITE_NOMEM;
+		c->tcap = 1024;
+	}
+	c->cap = cap; /* the table grows as it fills */
 	return SEMLITE_OK;
 }
 
 void hnsw_lmdb_cache_clear(hnsw_lmdb_cache *c)
 {
-	if (c->cap) {
+	if (c->code) {
 		memset(c->code, 0, (size_t)c->cap * sizeof *c->code);
 		memset(c->l0n, 0, (size_t)c->cap * sizeof *c->l0n);
 		memset(c->exact, 0, (size_t)c->cap * sizeof *c->exact);
+	} else if (c->tn) {
+		memset(c->tab, 0, (size_t)c->tcap * sizeof *c->tab);
 	}
+	c->tn = 0;
 	up_clear(&c->up);
 	c->entry_known = false;
 }
 
 void hnsw_lmdb_cache_free(hnsw_lmdb_cache *c)
 {
-	sl_free(c->code);
-	sl_free(c->l0);
-	sl_free(c->l0n);
-	sl_free(c->exact);
+	dense_free(c);
+	sl_free(c->tab);
 	sl_free(c->up.a);
 	memset(c, 0, sizeof *c);
 }
@@ -440,9 +634,11 @@ static bool links_cached(hnsw_lmdb *s, uint32_t id, int level,
 	hnsw_lmdb_cache *cc = s->cache;
 	const hnsw_lmdb_up *e = NULL;
 	if (level == 0) {
-		if (cc && id < cc->cap && cc->l0n[id]) {
-			*ids = cc->l0[id];
-			*n = cc->l0n[id] - 1;
+		const uint8_t *l0 = NULL;
+		uint32_t l0n = cache_l0(cc, id, &l0);
+		if (l0n) {
+			*ids = l0;
+			*n = l0n - 1;
 			return true;
 		}
 		uint32_t *slot = wc_slot(s, id, false);
@@ -483,9 +679,8 @@ static int lm_get_links(void *ctx, uint32_t id, int level, const uint8_t **ids,
 		return bad_links(id, level);
 	*ids = (const uint8_t *)v.mv_data + hdr;
 	*n = (uint32_t)((v.mv_size - hdr) / 4);
-	if (level == 0 && cc && id < cc->cap) {
-		cc->l0[id] = *ids;
-		cc->l0n[id] = *n + 1;
+	if (level == 0 && cc) {
+		cache_set_l0(cc, id, *ids, *n);
 	} else if (cc) {
 		hnsw_lmdb_up *e = up_add(&cc->up, id, level);
 		if (e) {
@@ -679,8 +874,7 @@ static int lm_get_codes(void *ctx, const uint32_t *ids, uint32_t n,
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t id = ids[i];
 		hnsw_lmdb_cache *cc = s->cache;
-		bool cached = cc && id < cc->cap;
-		const uint8_t *p = cached ? cc->code[id] : NULL;
+		const uint8_t *p = cache_code(cc, id);
 		hnsw_lmdb_wcache *w = s->wc;
 		if (!p && w && id < w->cap)
 			p = w->code[id];
@@ -688,8 +882,7 @@ static int lm_get_codes(void *ctx, const uint32_t *ids, uint32_t n,
 			int rc = code_lookup(s, id, &p);
 			if (rc)
 				return rc;
-			if (cached)
-				cc->code[id] = p;
+			cache_set_code(cc, id, p);
 			if (p && w)
 				p = code_copy(s, id, p);
 		}
@@ -768,8 +961,7 @@ static int lm_exact_dot(void *ctx, uint32_t id, const float *q, float *dot,
 	if (s->precision != STORE_PREC_F16)
 		return exact_dot_f32(s, id, q, dot, sqnorm);
 	hnsw_lmdb_cache *cc = s->cache;
-	bool cached = cc && id < cc->cap;
-	const void *p = cached ? cc->exact[id] : NULL;
+	const void *p = cache_exact(cc, id);
 	hnsw_code c;
 	int rc = SEMLITE_OK;
 	if (!p) {
@@ -785,8 +977,8 @@ static int lm_exact_dot(void *ctx, uint32_t id, const float *q, float *dot,
 			            "exact: record %u has %zu bytes", id,
 			            val.mv_size);
 		p = val.mv_data;
-		if (!rc && cached)
-			cc->exact[id] = p;
+		if (!rc)
+			cache_set_exact(cc, id, p);
 	}
 	if (!rc)
 		rc = lm_get_codes(s, &id, 1, &c);

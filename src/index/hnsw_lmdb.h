@@ -28,23 +28,46 @@ typedef struct hnsw_lmdb_uptab {
 	uint32_t cap, n; /* slots (a power of two) and used */
 } hnsw_lmdb_uptab;
 
+/* What a read snapshot knows of one node while the cache is hashed. */
+typedef struct hnsw_lmdb_node {
+	const uint8_t *code;  /* code record; NULL = not looked up */
+	const uint8_t *l0;    /* level-0 neighbour ids */
+	const uint8_t *exact; /* f16 exact record; NULL = not looked up */
+	uint32_t l0n;         /* level-0 count + 1; 0 = not looked up */
+	uint32_t key;         /* id + 1; 0 = empty slot */
+} hnsw_lmdb_node;
+
 /* Where records of one snapshot live in the map (hnsw_lmdb_set_cache).
- * Made with zeroes; grown by hnsw_lmdb_cache_fit, emptied by
- * hnsw_lmdb_cache_clear when the snapshot changes. */
+ * Made with zeroes; sized by hnsw_lmdb_cache_fit, emptied by
+ * hnsw_lmdb_cache_clear when the snapshot changes.
+ *
+ * Warm, the cache is four arrays indexed by id (the layout the search
+ * loop is fastest with: the code pointers of neighbours, the hottest,
+ * sit 8 bytes apart). Cold, a large collection (more than
+ * HNSW_LMDB_DENSE_MAX ids) starts with the nodes met so far in a small
+ * open-addressing table instead: the first query of a freshly opened file
+ * visits a few thousand random ids, and the arrays would fault in a fresh
+ * page per id per array (about 20 us a fault on the 2-vCPU VMs we measure
+ * on; issue 6), where the table touches a few dozen pages. Once the table
+ * holds cap / 32 nodes its entries move into the arrays, which are
+ * pre-faulted in one call (MADV_POPULATE_WRITE). */
+#define HNSW_LMDB_DENSE_MAX 32768u
 typedef struct hnsw_lmdb_cache {
 	const uint8_t **code;  /* code record of id; NULL = not looked up */
 	const uint8_t **l0;    /* level-0 neighbour ids of id */
 	uint32_t *l0n;         /* their count + 1; 0 = not looked up */
 	const uint8_t **exact; /* f16 exact record of id; NULL = not yet */
-	uint32_t cap;          /* entries of each array */
+	hnsw_lmdb_node *tab;   /* cold: the table (code == NULL) */
+	uint32_t tcap, tn;     /* its slots (a power of two) and used */
+	uint32_t cap;          /* ids covered (the snapshot's id limit) */
 	hnsw_lmdb_uptab up;    /* upper-level lists */
 	bool entry_known;      /* ep/top below were read */
 	uint32_t ep;
 	int top;
 } hnsw_lmdb_cache;
 
-/* Grows the per-id arrays to cap entries (new ones "not looked up");
- * SEMLITE_NOMEM leaves the cache as it was. */
+/* Covers ids below cap (new ones "not looked up"); SEMLITE_NOMEM leaves
+ * the cache as it was. */
 int hnsw_lmdb_cache_fit(hnsw_lmdb_cache *c, uint32_t cap);
 /* Forgets every pointer (the snapshot changed). */
 void hnsw_lmdb_cache_clear(hnsw_lmdb_cache *c);

@@ -22,11 +22,14 @@
 #include "storage/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define STORE_DEFAULT_MAP ((size_t)1 << 30)
 #define STORE_MAX_MAP     ((size_t)1 << 42)
@@ -282,6 +285,95 @@ int store_env_grow(store_env *e)
 	return rc ? store_rc(rc, e->path) : SEMLITE_OK;
 }
 
+/* The directory part of path ("." when it has none), into buf. */
+static void dir_of(const char *path, char *buf, size_t cap)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(buf, cap, ".");
+	else if (slash == path)
+		snprintf(buf, cap, "/");
+	else
+		snprintf(buf, cap, "%.*s", (int)(slash - path), path);
+}
+
+/* fsync of the directory holding path, so a new name in it is durable. */
+static int sync_dir(const char *path)
+{
+	char dir[4096];
+	dir_of(path, dir, sizeof dir);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int store_env_copy(store_env *e, const char *dest, bool compact)
+{
+	char tmp[4200];
+	struct stat st;
+	if (strlen(dest) > 4000)
+		return sl_err(SEMLITE_INVALID, "%s: path too long", dest);
+	if (!lstat(dest, &st))
+		return sl_err(SEMLITE_EXISTS,
+		              "%s is in the way (a copy never overwrites)",
+		              dest);
+	snprintf(tmp, sizeof tmp, "%s.tmp-%ld", dest, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return sl_err(errno == EEXIST ? SEMLITE_EXISTS : SEMLITE_IOERR,
+		              "%s: cannot create: %s", tmp, strerror(errno));
+	int rc = MDB_MAP_RESIZED;
+	for (int attempt = 0; attempt < 3 && rc == MDB_MAP_RESIZED; attempt++) {
+		/* held shared like a transaction: the copy reads the map */
+		pthread_rwlock_rdlock(&e->maplock);
+		rc = mdb_env_copyfd2(e->env, fd, compact ? MDB_CP_COMPACT : 0);
+		pthread_rwlock_unlock(&e->maplock);
+		if (rc == MDB_MAP_RESIZED) {
+			int arc = adopt_mapsize(e);
+			if (arc) {
+				close(fd);
+				unlink(tmp);
+				return arc;
+			}
+			if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET)) {
+				rc = errno;
+				break;
+			}
+		}
+	}
+	if (rc) {
+		close(fd);
+		unlink(tmp);
+		return rc == MDB_MAP_RESIZED
+		           ? sl_err(SEMLITE_BUSY,
+		                    "%s: the map keeps being resized", e->path)
+		           : store_rc(rc, dest);
+	}
+	if (fsync(fd)) {
+		rc = sl_err(SEMLITE_IOERR, "%s: fsync: %s", tmp,
+		            strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return rc;
+	}
+	close(fd);
+	/* link() fails when dest appeared meanwhile: never overwritten */
+	if (link(tmp, dest)) {
+		int err = errno;
+		unlink(tmp);
+		return sl_err(err == EEXIST ? SEMLITE_EXISTS : SEMLITE_IOERR,
+		              "%s: %s", dest, strerror(err));
+	}
+	unlink(tmp);
+	if (sync_dir(dest))
+		return sl_err(SEMLITE_IOERR, "%s: cannot sync its directory",
+		              dest);
+	return SEMLITE_OK;
+}
+
 uint64_t store_env_map_gen(const store_env *e)
 {
 	return e->mapgen;
@@ -361,6 +453,23 @@ int store_put_reserve(const store_txn *t, store_db db, const void *k, size_t kl,
 	if (rc)
 		return store_rc(rc, db_names[db]);
 	*where = val.mv_data;
+	return SEMLITE_OK;
+}
+
+int store_put_tail(const store_txn *t, store_db db, const void *k, size_t kl,
+                   const void *v, size_t vl, void **where)
+{
+	MDB_val key = {kl, (void *)k}, val = {vl, (void *)v};
+	unsigned fl = where ? MDB_RESERVE : 0;
+	int rc = mdb_put(t->txn, t->env->dbi[db], &key, &val, fl | MDB_APPEND);
+	if (rc == MDB_KEYEXIST) { /* not past the last key: a plain put */
+		val = (MDB_val){vl, (void *)v};
+		rc = mdb_put(t->txn, t->env->dbi[db], &key, &val, fl);
+	}
+	if (rc)
+		return store_rc(rc, db_names[db]);
+	if (where)
+		*where = val.mv_data;
 	return SEMLITE_OK;
 }
 

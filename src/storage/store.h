@@ -59,6 +59,13 @@ int store_txn_begin(store_env *e, bool write, store_txn *t);
 int store_txn_commit(store_txn *t);
 void store_txn_abort(store_txn *t);
 
+/* Writes a consistent copy of the database as of one read snapshot to
+ * the new file dest (which must not exist: SEMLITE_EXISTS), leaving out
+ * free pages when `compact`. The copy is written under a temporary name
+ * in dest's directory, synced, then linked into place, so dest is either
+ * complete or absent. The calling thread must hold no transaction. */
+int store_env_copy(store_env *e, const char *dest, bool compact);
+
 /* Doubles the map size. The calling thread must hold no transaction.
  * Returns SEMLITE_FULL when the map cannot grow further (or the lock
  * could not be taken in time). */
@@ -87,6 +94,14 @@ int store_put(const store_txn *t, store_db db, const void *k, size_t kl,
  * the next write in this transaction). */
 int store_put_reserve(const store_txn *t, store_db db, const void *k, size_t kl,
                       size_t vl, void **where);
+/* store_put (where NULL) or store_put_reserve (v NULL, *where receives
+ * the room) for keys that usually sort after every key of db, such as a
+ * collection's new internal ids: tried with MDB_APPEND, where LMDB leaves
+ * a full page full when it splits (records appended in key order fill
+ * pages completely, not to (n-1)/n as plain puts do), and put the plain
+ * way when the key is not past the last one. */
+int store_put_tail(const store_txn *t, store_db db, const void *k, size_t kl,
+                   const void *v, size_t vl, void **where);
 int store_del(const store_txn *t, store_db db, const void *k, size_t kl);
 /* Deletes every key starting with prefix. */
 int store_del_prefix(const store_txn *t, store_db db, const void *prefix,

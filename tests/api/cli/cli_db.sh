@@ -95,6 +95,18 @@ run text-import 0 "$S" import "$db" "$tmp/t.txt" --format text --collection line
 run text-get 0 "$S" get "$db" 2 --collection lines
 has out "second line about stars"
 
+# copy: a compacted hot backup that checks and answers like the source;
+# never over an existing file.
+run copy 0 "$S" copy "$db" "$tmp/c.semlite" --json
+has out '"bytes_after": [1-9]'
+run copy-check 0 "$S" check "$tmp/c.semlite"
+has out "^ok"
+run copy-get 0 "$S" get "$tmp/c.semlite" 2 --collection lines
+has out "second line about stars"
+run copy-again 1 "$S" copy "$db" "$tmp/c.semlite"
+has err "in the way"
+run copy-usage 2 "$S" copy "$db"
+
 run nodb 1 "$S" search "$tmp/nope.semlite" hello
 has err "nope.semlite"
 printf 'not a database' >"$tmp/junk.semlite"

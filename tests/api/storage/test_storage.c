@@ -133,6 +133,91 @@ static void test_upsert_delete_reopen(void **state)
 	semlite_close(db);
 }
 
+/* semlite_db_copy: a compacted copy made while a read snapshot of the
+ * source is open leaves out the free pages (smaller file), holds the same
+ * documents and answers searches identically; a plain copy is as large as
+ * the source's used pages; dest in the way is EXISTS and untouched. */
+static void test_copy(void **state)
+{
+	(void)state;
+	char dest[300], dest2[300], lock[320];
+	snprintf(dest, sizeof dest, "%s.copy", path);
+	snprintf(dest2, sizeof dest2, "%s.copy2", path);
+	semlite_db *db;
+	semlite_collection *c = make(&db, SEMLITE_METRIC_COSINE);
+	/* many small transactions and deletes leave free pages behind */
+	for (unsigned b = 0; b < 20; b++) {
+		semlite_txn *t;
+		assert_int_equal(semlite_txn_begin(db, &t), 0);
+		for (unsigned i = b * 50; i < b * 50 + 50; i++)
+			put(c, t, i, "some text to store, and some more text",
+			    NULL);
+		assert_int_equal(semlite_txn_commit(t), 0);
+	}
+	for (unsigned i = 0; i < 1000; i += 3) {
+		char id[32];
+		snprintf(id, sizeof id, "doc-%u", i);
+		assert_int_equal(semlite_doc_delete(c, NULL, id), SEMLITE_OK);
+	}
+	assert_int_equal(semlite_db_copy(NULL, dest, 0), SEMLITE_INVALID);
+	assert_int_equal(semlite_db_copy(db, dest, 4), SEMLITE_INVALID);
+	assert_int_equal(semlite_db_copy(db, dest, SEMLITE_COPY_COMPACT), 0);
+	assert_int_equal(semlite_db_copy(db, dest2, 0), 0);
+	uint64_t src_bytes, dst_bytes, dst2_bytes;
+	assert_int_equal(semlite_db_file_size(db, &src_bytes), 0);
+	/* in the way: refused, the existing file untouched */
+	FILE *f = fopen(dest2, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	dst2_bytes = (uint64_t)ftell(f);
+	fclose(f);
+	assert_int_equal(semlite_db_copy(db, dest2, SEMLITE_COPY_COMPACT),
+	                 SEMLITE_EXISTS);
+	f = fopen(dest2, "rb");
+	fseek(f, 0, SEEK_END);
+	assert_int_equal((uint64_t)ftell(f), dst2_bytes);
+	fclose(f);
+
+	semlite_db *cdb;
+	semlite_collection *cc;
+	assert_int_equal(semlite_open(dest, SEMLITE_OPEN_READONLY, &cdb), 0);
+	assert_int_equal(semlite_db_file_size(cdb, &dst_bytes), 0);
+	assert_true(dst_bytes < src_bytes);
+	assert_true(dst_bytes < dst2_bytes);
+	char report[256];
+	assert_int_equal(semlite_db_check(cdb, report, sizeof report), 0);
+	assert_int_equal(semlite_collection_open(cdb, "c", &cc), 0);
+	assert_int_equal(count(cc), count(c));
+	expect_text(cc, NULL, "doc-1",
+	            "some text to store, and some more text");
+	expect_text(cc, NULL, "doc-3", NULL);
+	for (unsigned q = 0; q < 20; q++) {
+		float v[DIM];
+		vec_for(5000 + q, v);
+		semlite_results *a, *b;
+		assert_int_equal(semlite_search_vector(c, v, DIM, NULL, &a), 0);
+		assert_int_equal(semlite_search_vector(cc, v, DIM, NULL, &b),
+		                 0);
+		assert_int_equal(a->count, b->count);
+		for (size_t i = 0; i < a->count; i++) {
+			assert_string_equal(a->items[i].id, b->items[i].id);
+			assert_true(a->items[i].score == b->items[i].score);
+		}
+		semlite_results_free(a);
+		semlite_results_free(b);
+	}
+	semlite_collection_close(cc);
+	semlite_close(cdb);
+	semlite_collection_close(c);
+	semlite_close(db);
+	const char *made[] = {dest, dest2};
+	for (int i = 0; i < 2; i++) {
+		snprintf(lock, sizeof lock, "%s-lock", made[i]);
+		unlink(made[i]);
+		unlink(lock);
+	}
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -476,6 +561,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_upsert_delete_reopen, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_txn, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_search, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_growth, setup, teardown),
