@@ -45,6 +45,7 @@
 #include "index/hnsw_lmdb.h"
 #include "quant/quant.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -332,7 +333,8 @@ static hnsw_lmdb_node *tab_node(hnsw_lmdb_cache *c, uint32_t id, bool make)
 	hnsw_lmdb_node *e = &c->tab[node_slot(c, id + 1)];
 	if (e->key || !make)
 		return e->key ? e : NULL;
-	if (c->tn + 1 > c->cap / 32 && cache_warm(c))
+	uint32_t warm = c->cap / 32 > 1024 ? c->cap / 32 : 1024;
+	if (c->tn + 1 > warm && cache_warm(c))
 		return NULL;
 	if (2 * (c->tn + 1) > c->tcap) { /* load factor <= 1/2 */
 		uint32_t ocap = c->tcap;
@@ -435,11 +437,20 @@ static void cache_set_l0(hnsw_lmdb_cache *c, uint32_t id, const uint8_t *ids,
 	}
 }
 
+/* HNSW_LMDB_DENSE_MAX, or SEMLITE_CACHE_DENSE_MAX from the environment
+ * (tests use it to run small collections through the cold table). */
+static uint32_t dense_max(void)
+{
+	const char *e = getenv("SEMLITE_CACHE_DENSE_MAX");
+	long v = e ? strtol(e, NULL, 10) : -1;
+	return v >= 0 && v <= UINT32_MAX ? (uint32_t)v : HNSW_LMDB_DENSE_MAX;
+}
+
 int hnsw_lmdb_cache_fit(hnsw_lmdb_cache *c, uint32_t cap)
 {
 	if (cap <= c->cap)
 		return SEMLITE_OK;
-	if (c->code || (!c->tab && cap <= HNSW_LMDB_DENSE_MAX)) {
+	if (c->code || (!c->tab && cap <= dense_max())) {
 		if (!dense_fit(c, c->cap, cap)) {
 			if (!c->cap)
 				dense_free(c);

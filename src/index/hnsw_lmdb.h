@@ -49,8 +49,10 @@ typedef struct hnsw_lmdb_node {
  * visits a few thousand random ids, and the arrays would fault in a fresh
  * page per id per array (about 20 us a fault on the 2-vCPU VMs we measure
  * on; issue 6), where the table touches a few dozen pages. Once the table
- * holds cap / 32 nodes its entries move into the arrays, which are
- * pre-faulted in one call (MADV_POPULATE_WRITE). */
+ * holds max(cap / 32, 1024) nodes its entries move into the arrays, which
+ * are pre-faulted in one call (MADV_POPULATE_WRITE). The environment
+ * variable SEMLITE_CACHE_DENSE_MAX replaces HNSW_LMDB_DENSE_MAX for caches
+ * made after it is set (tests). */
 #define HNSW_LMDB_DENSE_MAX 32768u
 typedef struct hnsw_lmdb_cache {
 	const uint8_t **code;  /* code record of id; NULL = not looked up */

@@ -8,7 +8,8 @@
  * acknowledged commit, findable through the index. And the write
  * transaction's graph caches are invisible: the same puts and deletes in
  * one transaction or in many give the same answers; and a search's
- * snapshot pointer caches do not outlive a remap of the map.
+ * snapshot pointer caches do not outlive a remap of the map, and a cold
+ * snapshot cache (hash table) answers like a warm one (arrays).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,6 +381,84 @@ static void test_txn_size_invisible(void **state)
  * grows (remaps) the map and is then aborted leaves the snapshot's txn id
  * unchanged while the map moved. Searches after it must not use the old
  * pointers: same answers as before, no fault. */
+/* A search thread whose snapshot cache starts as the cold hash table
+ * (SEMLITE_CACHE_DENSE_MAX=16: what a collection of more than 32,768 ids
+ * gets) answers exactly like one with the dense arrays: before its table
+ * moves into the arrays, across a snapshot change made by its own write,
+ * and after. */
+typedef struct cold_job {
+	semlite_collection *c;
+	semlite_db *db;
+	semlite_results *before[2], *after[NQ];
+} cold_job;
+
+static void *cold_thread(void *arg)
+{
+	cold_job *j = arg;
+	float q[DIM];
+	for (unsigned i = 0; i < 2; i++) {
+		query_for(i, q);
+		if (semlite_search_vector(j->c, q, DIM, NULL, &j->before[i]))
+			return NULL;
+	}
+	put_range(j->c, j->db, N, N + 500);
+	for (unsigned i = 0; i < NQ; i++) {
+		query_for(i, q);
+		if (semlite_search_vector(j->c, q, DIM, NULL, &j->after[i]))
+			return NULL;
+	}
+	return j;
+}
+
+static void same_results(const semlite_results *a, const semlite_results *b)
+{
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(a->count, b->count);
+	for (size_t i = 0; i < a->count; i++) {
+		assert_string_equal(a->items[i].id, b->items[i].id);
+		assert_true(a->items[i].score == b->items[i].score);
+	}
+}
+
+static void test_cold_cache(void **state)
+{
+	(void)state;
+	semlite_db *db;
+	semlite_collection *c = make(&db);
+	for (unsigned b = 0; b < N; b += 1000)
+		put_range(c, db, b, b + 1000);
+	semlite_results *dense[2], *r;
+	float q[DIM];
+	for (unsigned i = 0; i < 2; i++) {
+		query_for(i, q);
+		assert_int_equal(
+		    semlite_search_vector(c, q, DIM, NULL, &dense[i]), 0);
+	}
+	cold_job j = {.c = c, .db = db};
+	pthread_t th;
+	setenv("SEMLITE_CACHE_DENSE_MAX", "16", 1);
+	assert_int_equal(pthread_create(&th, NULL, cold_thread, &j), 0);
+	void *ok;
+	pthread_join(th, &ok);
+	unsetenv("SEMLITE_CACHE_DENSE_MAX");
+	assert_ptr_equal(ok, &j);
+	for (unsigned i = 0; i < 2; i++) {
+		same_results(dense[i], j.before[i]);
+		semlite_results_free(dense[i]);
+		semlite_results_free(j.before[i]);
+	}
+	for (unsigned i = 0; i < NQ; i++) {
+		query_for(i, q);
+		assert_int_equal(semlite_search_vector(c, q, DIM, NULL, &r), 0);
+		same_results(r, j.after[i]);
+		semlite_results_free(r);
+		semlite_results_free(j.after[i]);
+	}
+	semlite_collection_close(c);
+	semlite_close(db);
+}
+
 static void test_search_after_remap(void **state)
 {
 	(void)state;
@@ -447,6 +527,7 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_txn_size_invisible, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_cold_cache, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_search_after_remap, setup,
 	                                    teardown),
 	};
