@@ -10,11 +10,13 @@
  * Rejected: a pluggable allocator vtable in the public API. Nobody has
  * asked for it, and it can be added on top of this seam later.
  */
+#define _DEFAULT_SOURCE /* madvise, MADV_POPULATE_WRITE */
 #include "common/common.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static _Atomic long fault_countdown = -1;
 static _Atomic long fault_hits;
@@ -103,4 +105,17 @@ char *sl_strndup(const char *s, size_t n)
 char *sl_strdup(const char *s)
 {
 	return sl_strndup(s, strlen(s));
+}
+
+void sl_prefault(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+	uintptr_t b = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+	if (p && b > a)
+		(void)madvise((void *)a, b - a, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)n;
+#endif
 }

@@ -41,6 +41,11 @@ void *sl_realloc(void *p, size_t n);
  * costs only the pages later touched: per-id caches of a big collection
  * then do not pay for ids a query never visits. */
 void *sl_zgrow(void *p, size_t old, size_t n, size_t elem);
+/* A hint that [p, p + n) will be written soon, much of it at random: one
+ * madvise(MADV_POPULATE_WRITE) maps its pages instead of a page fault per
+ * page (about 20 us each on the VMs we measure on; mapping costs well
+ * under 1 us a page). Page-aligned part only; nothing where unsupported. */
+void sl_prefault(void *p, size_t n);
 void sl_free(void *p);
 char *sl_strdup(const char *s);
 char *sl_strndup(const char *s, size_t n);

@@ -208,6 +208,8 @@ int hnsw_visit_begin(hnsw_scratch *sc, uint32_t limit)
 		    sl_zgrow(sc->stamp, sc->stamp_cap, cap, sizeof *st);
 		if (!st)
 			return sl_err(SEMLITE_NOMEM, "hnsw: out of memory");
+		if (!sc->stamp) /* a first search visits all over it */
+			sl_prefault(st, cap);
 		sc->stamp = st;
 		sc->stamp_cap = cap;
 	}

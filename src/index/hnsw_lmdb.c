@@ -41,13 +41,11 @@
  * change, and a slot update would rewrite a whole block value per link
  * change (LMDB values are copy-on-write as a unit).
  */
-#define _DEFAULT_SOURCE /* madvise, MADV_POPULATE_WRITE */
 #include "index/hnsw_lmdb.h"
 #include "quant/quant.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #define LINK_KEY  9
 #define L0_HEADER 4
@@ -256,21 +254,6 @@ static uint32_t node_slot(const hnsw_lmdb_cache *c, uint32_t key)
 	return i;
 }
 
-/* A hint that [p, p + n) is about to be written all over: one call maps
- * its pages instead of a fault per page. */
-static void prefault(void *p, size_t n)
-{
-#ifdef MADV_POPULATE_WRITE
-	uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
-	uintptr_t b = ((uintptr_t)p + n) & ~(uintptr_t)4095;
-	if (b > a)
-		(void)madvise((void *)a, b - a, MADV_POPULATE_WRITE);
-#else
-	(void)p;
-	(void)n;
-#endif
-}
-
 /* Grows the id-indexed arrays from `from` to cap entries, zeroed. */
 static bool dense_fit(hnsw_lmdb_cache *c, uint32_t from, uint32_t cap)
 {
@@ -307,8 +290,8 @@ static bool cache_warm(hnsw_lmdb_cache *c)
 		dense_free(c);
 		return false;
 	}
-	prefault(c->code, (size_t)c->cap * sizeof *c->code);
-	prefault(c->l0n, (size_t)c->cap * sizeof *c->l0n);
+	sl_prefault(c->code, (size_t)c->cap * sizeof *c->code);
+	sl_prefault(c->l0n, (size_t)c->cap * sizeof *c->l0n);
 	for (uint32_t i = 0; i < c->tcap; i++) {
 		const hnsw_lmdb_node *e = &c->tab[i];
 		if (!e->key)
