@@ -58,6 +58,13 @@ SEMLITE_API int semlite_db_file_size(semlite_db *db, uint64_t *bytes)
 	return SEMLITE_OK;
 }
 
+SEMLITE_API int semlite_db_free_bytes(semlite_db *db, uint64_t *bytes)
+{
+	if (!db || !bytes)
+		return sl_err(SEMLITE_INVALID, "semlite_db_free_bytes: NULL");
+	return store_env_free_bytes(db->env, bytes);
+}
+
 SEMLITE_API int semlite_db_copy(semlite_db *db, const char *dest, int flags)
 {
 	if (!db || !dest || !*dest)

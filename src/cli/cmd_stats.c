@@ -55,10 +55,13 @@ static void print_coll(const char *name, const semlite_collection_stats *s,
 
 static int stats(semlite_db *db, char **names, size_t n, bool json)
 {
-	uint64_t docs = 0, disk = 0, models = 0;
+	uint64_t docs = 0, disk = 0, models = 0, free_bytes = 0;
 	int rc = semlite_db_file_size(db, &disk);
 	if (rc)
 		return cli_fail("stats", rc, "cannot stat the file");
+	rc = semlite_db_free_bytes(db, &free_bytes);
+	if (rc)
+		return cli_fail("stats", rc, "cannot read the free list");
 	if (json)
 		printf("{\"collections\": %zu, \"details\": [", n);
 	for (size_t i = 0; i < n; i++) {
@@ -82,16 +85,18 @@ static int stats(semlite_db *db, char **names, size_t n, bool json)
 	double per =
 	    docs && disk > models ? (double)(disk - models) / (double)docs : 0;
 	if (json)
-		printf("], \"documents\": %" PRIu64
-		       ", \"bytes_on_disk\": %" PRIu64
-		       ", \"model_bytes\": %" PRIu64
-		       ", \"bytes_per_doc\": %.1f}\n",
-		       docs, disk, models, per);
+		printf(
+		    "], \"documents\": %" PRIu64 ", \"bytes_on_disk\": %" PRIu64
+		    ", \"free_bytes\": %" PRIu64 ", \"model_bytes\": %" PRIu64
+		    ", \"bytes_per_doc\": %.1f}\n",
+		    docs, disk, free_bytes, models, per);
 	else
 		printf("collections: %zu\ndocuments: %" PRIu64
-		       "\nbytes on disk: %" PRIu64 " (models: %" PRIu64 ")"
+		       "\nbytes on disk: %" PRIu64 " (models: %" PRIu64
+		       "; free for reuse: %" PRIu64
+		       ", left out by `semlite copy`)"
 		       "\nbytes per document, models excluded: %.1f\n",
-		       n, docs, disk, models, per);
+		       n, docs, disk, models, free_bytes, per);
 	return 0;
 }
 

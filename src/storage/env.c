@@ -374,6 +374,53 @@ int store_env_copy(store_env *e, const char *dest, bool compact)
 	return SEMLITE_OK;
 }
 
+int store_env_free_bytes(store_env *e, uint64_t *bytes)
+{
+	store_txn t;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint64_t pages = 0;
+	*bytes = 0;
+	int rc = store_txn_begin(e, false, &t);
+	if (rc)
+		return rc;
+	int mrc = mdb_cursor_open(t.txn, 0 /* LMDB's free list */, &cur);
+	if (mrc) {
+		store_txn_abort(&t);
+		return store_rc(mrc, "free list");
+	}
+	/* each record is an id list: a count, then that many page numbers */
+	MDB_cursor_op op = MDB_FIRST;
+	while (!(mrc = mdb_cursor_get(cur, &k, &v, op))) {
+		op = MDB_NEXT;
+		size_t n;
+		if (v.mv_size < sizeof n || v.mv_size % sizeof n) {
+			rc = sl_err(SEMLITE_CORRUPT, "%s: bad free-list record",
+			            e->path);
+			break;
+		}
+		memcpy(&n, v.mv_data, sizeof n);
+		if (n > v.mv_size / sizeof n - 1) {
+			rc = sl_err(
+			    SEMLITE_CORRUPT,
+			    "%s: free-list record counts %zu pages in %zu "
+			    "bytes",
+			    e->path, n, v.mv_size);
+			break;
+		}
+		pages += n;
+	}
+	if (!rc && mrc != MDB_NOTFOUND)
+		rc = store_rc(mrc, "free list");
+	mdb_cursor_close(cur);
+	MDB_stat st;
+	mdb_env_stat(e->env, &st);
+	store_txn_abort(&t);
+	if (!rc)
+		*bytes = pages * st.ms_psize;
+	return rc;
+}
+
 uint64_t store_env_map_gen(const store_env *e)
 {
 	return e->mapgen;

@@ -66,6 +66,11 @@ void store_txn_abort(store_txn *t);
  * complete or absent. The calling thread must hold no transaction. */
 int store_env_copy(store_env *e, const char *dest, bool compact);
 
+/* Bytes of the file in pages LMDB keeps free for reuse (its free list):
+ * what a compacting copy leaves out. SEMLITE_CORRUPT for a malformed
+ * free-list record. */
+int store_env_free_bytes(store_env *e, uint64_t *bytes);
+
 /* Doubles the map size. The calling thread must hold no transaction.
  * Returns SEMLITE_FULL when the map cannot grow further (or the lock
  * could not be taken in time). */

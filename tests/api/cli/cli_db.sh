@@ -99,6 +99,8 @@ has out "second line about stars"
 # never over an existing file.
 run copy 0 "$S" copy "$db" "$tmp/c.semlite" --json
 has out '"bytes_after": [1-9]'
+run copy-stats 0 "$S" stats "$tmp/c.semlite" --json
+has out '"free_bytes": 0'
 run copy-check 0 "$S" check "$tmp/c.semlite"
 has out "^ok"
 run copy-get 0 "$S" get "$tmp/c.semlite" 2 --collection lines

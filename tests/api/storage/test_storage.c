@@ -184,6 +184,15 @@ static void test_copy(void **state)
 	assert_int_equal(semlite_db_file_size(cdb, &dst_bytes), 0);
 	assert_true(dst_bytes < src_bytes);
 	assert_true(dst_bytes < dst2_bytes);
+	/* the copy is the source without its free pages */
+	uint64_t src_free, dst_free;
+	assert_int_equal(semlite_db_free_bytes(NULL, &src_free),
+	                 SEMLITE_INVALID);
+	assert_int_equal(semlite_db_free_bytes(db, &src_free), 0);
+	assert_int_equal(semlite_db_free_bytes(cdb, &dst_free), 0);
+	assert_true(src_free > 0);
+	assert_int_equal(dst_free, 0);
+	assert_true(dst_bytes <= src_bytes - src_free);
 	char report[256];
 	assert_int_equal(semlite_db_check(cdb, report, sizeof report), 0);
 	assert_int_equal(semlite_collection_open(cdb, "c", &cc), 0);
