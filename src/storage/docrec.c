@@ -24,6 +24,7 @@
 #define ZSTD_STATIC_LINKING_ONLY
 #include "storage/store.h"
 
+#include <pthread.h>
 #include <string.h>
 #define ZDICT_STATIC_LINKING_ONLY
 #include <zdict.h>
@@ -66,15 +67,41 @@ struct store_dict {
 	uint8_t *bytes;
 	size_t len;
 	unsigned id;
+	/* Made on the first compression (dict_cdict): a reader only ever
+	 * decodes, and building the match tables cost the first search of a
+	 * freshly opened 1M file ~100 page faults and 1-4 ms (issue 6).
+	 * Published with release/acquire; mu serializes the making. */
 	ZSTD_CDict *cdict;
+	pthread_mutex_t mu;
 	ZSTD_DDict *ddict;
 };
+
+/* The compression side of d, made once; NULL without memory. */
+static ZSTD_CDict *dict_cdict(const store_dict *cd)
+{
+	store_dict *d = (store_dict *)cd; /* lazily filled, see above */
+	ZSTD_CDict *cp = __atomic_load_n(&d->cdict, __ATOMIC_ACQUIRE);
+	if (cp)
+		return cp;
+	pthread_mutex_lock(&d->mu);
+	cp = d->cdict;
+	if (!cp) {
+		ZSTD_compressionParameters par =
+		    ZSTD_getCParams(STORE_ZSTD_LEVEL, 0, d->len);
+		cp = ZSTD_createCDict_advanced(d->bytes, d->len, ZSTD_dlm_byRef,
+		                               ZSTD_dct_auto, par, zmem);
+		__atomic_store_n(&d->cdict, cp, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&d->mu);
+	return cp;
+}
 
 void store_dict_free(store_dict *d)
 {
 	if (!d)
 		return;
 	ZSTD_freeCDict(d->cdict);
+	pthread_mutex_destroy(&d->mu);
 	ZSTD_freeDDict(d->ddict);
 	sl_free(d->bytes);
 	sl_free(d);
@@ -94,12 +121,10 @@ int store_dict_new(const void *p, size_t n, store_dict **out)
 	memcpy(d->bytes, p, n);
 	d->len = n;
 	d->id = id;
-	ZSTD_compressionParameters cp = ZSTD_getCParams(STORE_ZSTD_LEVEL, 0, n);
-	d->cdict = ZSTD_createCDict_advanced(d->bytes, n, ZSTD_dlm_byRef,
-	                                     ZSTD_dct_auto, cp, zmem);
+	pthread_mutex_init(&d->mu, NULL);
 	d->ddict = ZSTD_createDDict_advanced(d->bytes, n, ZSTD_dlm_byRef,
 	                                     ZSTD_dct_auto, zmem);
-	if (!d->cdict || !d->ddict) {
+	if (!d->ddict) {
 		store_dict_free(d);
 		/* A stored dictionary zstd rejects is damage; allocation
 		 * failures also land here, indistinguishably. */
@@ -197,7 +222,11 @@ int store_doc_encode(store_codec *c, const store_doc *d, const void **frame,
 		memcpy(p + d->ext_len, d->text, d->text_len);
 	if (d->meta_len)
 		memcpy(p + d->ext_len + d->text_len, d->meta, d->meta_len);
-	ZSTD_CCtx_refCDict(c->cctx, c->dict ? c->dict->cdict : NULL);
+	ZSTD_CDict *cd = NULL;
+	if (c->dict && !(cd = dict_cdict(c->dict)))
+		return sl_err(SEMLITE_CORRUPT,
+		              "meta: unusable zstd dictionary (or no memory)");
+	ZSTD_CCtx_refCDict(c->cctx, cd);
 	size_t z = ZSTD_compress2(c->cctx, c->frame, c->frame_cap, c->raw, len);
 	if (ZSTD_isError(z)) {
 		ZSTD_CCtx_reset(c->cctx, ZSTD_reset_session_only);
