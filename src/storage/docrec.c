@@ -67,31 +67,28 @@ struct store_dict {
 	uint8_t *bytes;
 	size_t len;
 	unsigned id;
-	/* Made on the first compression (dict_cdict): a reader only ever
-	 * decodes, and building the match tables cost the first search of a
-	 * freshly opened 1M file ~100 page faults and 1-4 ms (issue 6).
-	 * Published with release/acquire; mu serializes the making. */
+	/* Made on the first compression (dict_cdict), under mu: a reader
+	 * only ever decodes, and building the match tables cost the first
+	 * search of a freshly opened 1M file ~100 page faults and 1-4 ms
+	 * (issue 6). */
 	ZSTD_CDict *cdict;
 	pthread_mutex_t mu;
 	ZSTD_DDict *ddict;
 };
 
-/* The compression side of d, made once; NULL without memory. */
+/* The compression side of d, made once; NULL without memory. Compression
+ * is a write path (one call per document put), so a plain lock suffices. */
 static ZSTD_CDict *dict_cdict(const store_dict *cd)
 {
 	store_dict *d = (store_dict *)cd; /* lazily filled, see above */
-	ZSTD_CDict *cp = __atomic_load_n(&d->cdict, __ATOMIC_ACQUIRE);
-	if (cp)
-		return cp;
 	pthread_mutex_lock(&d->mu);
-	cp = d->cdict;
-	if (!cp) {
+	if (!d->cdict) {
 		ZSTD_compressionParameters par =
 		    ZSTD_getCParams(STORE_ZSTD_LEVEL, 0, d->len);
-		cp = ZSTD_createCDict_advanced(d->bytes, d->len, ZSTD_dlm_byRef,
-		                               ZSTD_dct_auto, par, zmem);
-		__atomic_store_n(&d->cdict, cp, __ATOMIC_RELEASE);
+		d->cdict = ZSTD_createCDict_advanced(
+		    d->bytes, d->len, ZSTD_dlm_byRef, ZSTD_dct_auto, par, zmem);
 	}
+	ZSTD_CDict *cp = d->cdict;
 	pthread_mutex_unlock(&d->mu);
 	return cp;
 }
