@@ -516,7 +516,14 @@ SEMLITE_API int semlite_collection_drop(semlite_db *db, const char *name);
 SEMLITE_API int semlite_collection_open(semlite_db *db, const char *name,
 					semlite_collection **out);
 
-/** Closes a collection handle. NULL is a no-op. */
+/**
+ * Closes a collection handle. NULL is a no-op.
+ * @note A handle that writes keeps copies of the index records its write
+ *       transactions read (int8 codes and neighbour lists: about dim +
+ *       8·M + 32 bytes per node touched, at most 1 GiB), so the next
+ *       transaction does not read them from the file again; they are
+ *       dropped when another writer commits in between and freed here.
+ */
 SEMLITE_API void semlite_collection_close(semlite_collection *coll);
 
 /**

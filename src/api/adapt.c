@@ -280,6 +280,8 @@ static int write_phase(semlite_collection *c, const uint8_t *blob, size_t len,
 		rc = swap_model(t, c, blob, len);
 	if (!rc)
 		rc = clear_graph(t, c->rec.id);
+	if (!rc) /* copies of the old codes and links are stale now */
+		api_index_forget(t, tc);
 	if (!rc)
 		rc = each_record(&t->st, c->rec.id, add_id, &l);
 	if (!rc)

@@ -30,7 +30,7 @@ struct semlite_collection {
 	semlite_db *db;
 	char name[STORE_MAX_NAME + 1];
 	store_coll_rec rec;  /* settings when opened; ids re-checked per txn */
-	pthread_mutex_t mu;  /* guards loading of model and dict */
+	pthread_mutex_t mu;  /* guards loading of model and dict, and wgraph */
 	enc_model *model;    /* loaded on first use by text */
 	uint64_t model_hash; /* the pin of `model` */
 	/* Models replaced after an adapt: other threads may still encode
@@ -42,6 +42,12 @@ struct semlite_collection {
 	store_dict *dict;     /* the zstd dictionary once one exists */
 	store_dict **retired; /* replaced dictionaries, freed at close */
 	size_t nretired;
+	/* The graph records this handle's write transactions touched, kept
+	 * between them (index.c): valid after LMDB transaction wgraph_txn;
+	 * lent to one open transaction at a time (wgraph_busy). */
+	struct hnsw_lmdb_wcache *wgraph;
+	size_t wgraph_txn;
+	bool wgraph_busy;
 };
 
 /* One write operation, kept so a transaction can be replayed after the
@@ -73,8 +79,10 @@ typedef struct api_tcoll {
 	size_t samples_len, samples_cap;
 	size_t *sample_sizes;
 	unsigned nsamples;
-	/* the graph records this transaction touched (index.c), or NULL */
+	/* the graph records this transaction touched (index.c), or NULL;
+	 * graph_lent: it is the handle's wgraph */
 	struct hnsw_lmdb_wcache *graph;
+	bool graph_lent;
 } api_tcoll;
 
 struct semlite_txn {
@@ -145,8 +153,15 @@ int api_snap_doc(const store_txn *st, uint64_t serial, uint32_t coll,
  * first use, freed when the thread ends): a zstd decompression context
  * per query cost ~15% of a search. Not for nested use. */
 int api_thread_codec(store_codec **out);
-/* Frees the graph records a transaction kept for tc (tc->graph). */
-void api_index_txn_free(api_tcoll *tc);
+/* Empties the graph record copies tc's transaction uses: for writes of
+ * codes or links that bypass the index (adapt re-encodes every vector and
+ * clears the links in place). */
+void api_index_forget(semlite_txn *t, api_tcoll *tc);
+/* Ends tc's use of its graph record copies (tc->graph): its own are
+ * freed; the handle's are handed back, valid after LMDB transaction
+ * `committed` (store_txn.committed), or emptied when that is 0 (aborted,
+ * replayed, or not the file's latest commit). */
+void api_index_txn_free(api_tcoll *tc, size_t committed);
 
 /* compact.c: how many tombstoned ids compaction removed for good from the
  * collection (its 'p' meta record; 0 when absent). */

@@ -10,6 +10,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "api/api.h"
+#include "index/hnsw_lmdb.h"
 
 #include <string.h>
 #include <sys/stat.h>
@@ -337,6 +338,7 @@ SEMLITE_API void semlite_collection_close(semlite_collection *c)
 	if (!c)
 		return;
 	api_coll_models_free(c);
+	hnsw_lmdb_wcache_free(c->wgraph);
 	store_dict_free(c->dict);
 	for (size_t i = 0; i < c->nretired; i++)
 		store_dict_free(c->retired[i]);

@@ -202,6 +202,38 @@ static int snap_read(const store_txn *st, const store_coll_rec *r,
 	return SEMLITE_OK;
 }
 
+/* Gives tc the graph record copies for its transaction: the handle's
+ * (emptied first unless the last commit that changed the file was the one
+ * they were left valid after), or, while another transaction of the handle
+ * holds those, copies of its own. Without memory for either, the graph is
+ * simply read from LMDB. */
+static void graph_borrow(semlite_txn *t, api_tcoll *tc, uint32_t m)
+{
+	semlite_collection *co = tc->coll;
+	size_t id = mdb_txn_id(t->st.txn);
+	pthread_mutex_lock(&co->mu);
+	if (!co->wgraph_busy && !co->wgraph &&
+	    hnsw_lmdb_wcache_new(co->rec.dim, m, &co->wgraph))
+		co->wgraph = NULL;
+	if (!co->wgraph_busy && co->wgraph) {
+		if (co->wgraph_txn + 1 != id)
+			hnsw_lmdb_wcache_reset(co->wgraph);
+		co->wgraph_busy = true;
+		tc->graph = co->wgraph;
+		tc->graph_lent = true;
+	}
+	pthread_mutex_unlock(&co->mu);
+	if (!tc->graph && hnsw_lmdb_wcache_new(co->rec.dim, m, &tc->graph))
+		tc->graph = NULL;
+}
+
+void api_index_forget(semlite_txn *t, api_tcoll *tc)
+{
+	if (!tc->graph)
+		graph_borrow(t, tc, tc->coll->rec.hnsw_m);
+	hnsw_lmdb_wcache_reset(tc->graph);
+}
+
 /* The graph of a write transaction's collection. */
 static int write_ctx(semlite_txn *t, api_tcoll *tc, hnsw_lmdb *s, hnsw_ctx *c)
 {
@@ -216,10 +248,8 @@ static int write_ctx(semlite_txn *t, api_tcoll *tc, hnsw_lmdb *s, hnsw_ctx *c)
 	if (rc)
 		return rc;
 	hnsw_lmdb_params(r, &c->p);
-	/* the transaction's record copies; without memory for them the
-	 * graph is simply read from LMDB */
-	if (!tc->graph && hnsw_lmdb_wcache_new(r->dim, c->p.m, &tc->graph))
-		tc->graph = NULL;
+	if (!tc->graph)
+		graph_borrow(t, tc, c->p.m);
 	hnsw_lmdb_set_wcache(s, tc->graph);
 	c->ops = &hnsw_lmdb_ops;
 	c->store = s;
@@ -257,10 +287,22 @@ int api_index_repair(semlite_txn *t, api_tcoll *tc, uint32_t id)
 	return rc;
 }
 
-void api_index_txn_free(api_tcoll *tc)
+void api_index_txn_free(api_tcoll *tc, size_t committed)
 {
-	hnsw_lmdb_wcache_free(tc->graph);
+	if (!tc->graph_lent) {
+		hnsw_lmdb_wcache_free(tc->graph);
+		tc->graph = NULL;
+		return;
+	}
+	semlite_collection *co = tc->coll;
+	pthread_mutex_lock(&co->mu);
+	if (!committed)
+		hnsw_lmdb_wcache_reset(co->wgraph);
+	co->wgraph_txn = committed;
+	co->wgraph_busy = false;
+	pthread_mutex_unlock(&co->mu);
 	tc->graph = NULL;
+	tc->graph_lent = false;
 }
 
 /* The graph of a read snapshot; *tomb must be freed by the caller. */

@@ -45,7 +45,7 @@ static void tcoll_reset(semlite_txn *t)
 		api_kw_free(t->tc[i].kw);
 		sl_free(t->tc[i].samples);
 		sl_free(t->tc[i].sample_sizes);
-		api_index_txn_free(&t->tc[i]);
+		api_index_txn_free(&t->tc[i], t->st.committed);
 	}
 	sl_free(t->tc);
 	t->tc = NULL;

@@ -111,8 +111,7 @@ static void up_clear(hnsw_lmdb_uptab *t)
 
 /* ---- write-transaction copies (hnsw_lmdb_wcache) ----------------------- */
 
-#define WC_BLOCK  (1u << 20)   /* arena block bytes */
-#define WC_BUDGET (256u << 20) /* copies per transaction and collection */
+#define WC_BLOCK (1u << 20) /* arena block bytes */
 
 typedef struct wc_block {
 	struct wc_block *next;
@@ -153,6 +152,23 @@ void hnsw_lmdb_wcache_free(hnsw_lmdb_wcache *w)
 	sl_free(w->l0);
 	sl_free(w->up.a);
 	sl_free(w);
+}
+
+void hnsw_lmdb_wcache_reset(hnsw_lmdb_wcache *w)
+{
+	if (!w)
+		return;
+	for (wc_block *b = w->blocks, *nx; b; b = nx) {
+		nx = b->next;
+		sl_free(b);
+	}
+	w->blocks = NULL;
+	w->total = 0;
+	if (w->cap) {
+		memset(w->code, 0, (size_t)w->cap * sizeof *w->code);
+		memset(w->l0, 0, (size_t)w->cap * sizeof *w->l0);
+	}
+	up_clear(&w->up);
 }
 
 void hnsw_lmdb_wcache_forget(hnsw_lmdb_wcache *w, uint32_t id)
@@ -197,7 +213,7 @@ static void *wc_alloc(hnsw_lmdb_wcache *w, size_t n)
 	wc_block *b = w->blocks;
 	if (!b || b->cap - b->used < n) {
 		size_t cap = n > WC_BLOCK ? n : WC_BLOCK;
-		if (w->total + cap > WC_BUDGET)
+		if (w->total + cap > HNSW_LMDB_WCACHE_BUDGET)
 			return NULL;
 		b = sl_malloc(sizeof *b + cap + 8);
 		if (!b)

@@ -86,13 +86,22 @@ void hnsw_lmdb_cache_free(hnsw_lmdb_cache *c);
  * records are simply read from LMDB again. Every list put writes
  * through (LMDB first, then the copy), so the copies and the transaction
  * never disagree and a failed operation leaves nothing to undo here.
- * Owned by the transaction's per-collection state; freed with it (commit,
- * abort, or the abort-and-replay of a growing map).
+ * The copies stay true after the transaction commits for as long as no
+ * other writer changes the graph, so the API keeps them in the collection
+ * handle between its write transactions (api/index.c) and empties them
+ * (hnsw_lmdb_wcache_reset) after an abort or when another commit came in
+ * between. The budget, HNSW_LMDB_WCACHE_BUDGET bytes of copies, is about
+ * what an in-memory index of the same vectors holds (hnswlib: 4·dim + 8·M
+ * bytes a node; these: dim + 8·M + 32): beyond it records are read from
+ * LMDB again.
  */
 typedef struct hnsw_lmdb_wcache hnsw_lmdb_wcache;
+#define HNSW_LMDB_WCACHE_BUDGET ((size_t)1 << 30)
 
 int hnsw_lmdb_wcache_new(uint32_t dim, uint32_t m, hnsw_lmdb_wcache **out);
 void hnsw_lmdb_wcache_free(hnsw_lmdb_wcache *w);
+/* Forgets every copy (they may no longer be the file's). */
+void hnsw_lmdb_wcache_reset(hnsw_lmdb_wcache *w);
 /* Forgets the code copy of id (its vectors were just deleted). */
 void hnsw_lmdb_wcache_forget(hnsw_lmdb_wcache *w, uint32_t id);
 

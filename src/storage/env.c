@@ -431,6 +431,7 @@ int store_txn_begin(store_env *e, bool write, store_txn *t)
 	t->txn = NULL;
 	t->env = e;
 	t->write = write;
+	t->committed = 0;
 	if (write && e->readonly)
 		return sl_err(SEMLITE_MISUSE, "%s: opened read-only", e->path);
 	for (int attempt = 0; attempt < 3; attempt++) {
@@ -454,8 +455,14 @@ int store_txn_commit(store_txn *t)
 {
 	if (!t->txn)
 		return sl_err(SEMLITE_MISUSE, "commit without a transaction");
+	size_t id = mdb_txn_id(t->txn);
 	int rc = t->write ? mdb_txn_commit(t->txn) : (mdb_txn_abort(t->txn), 0);
 	t->txn = NULL;
+	if (!rc && t->write) {
+		MDB_envinfo info;
+		mdb_env_info(t->env->env, &info);
+		t->committed = info.me_last_txnid == id ? id : 0;
+	}
 	pthread_rwlock_unlock(&t->env->maplock);
 	return rc ? store_rc(rc, "commit") : SEMLITE_OK;
 }

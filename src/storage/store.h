@@ -41,6 +41,11 @@ typedef struct store_txn {
 	MDB_txn *txn;
 	store_env *env;
 	bool write;
+	/* After a successful commit of a write transaction: its LMDB
+	 * transaction id when the commit is the environment's latest (no
+	 * other writer came after it; an empty commit writes nothing and is
+	 * never this), else 0. Caches kept across transactions key on it. */
+	size_t committed;
 } store_txn;
 
 /* ---- environment and transactions (env.c) --------------------------- */

@@ -9,11 +9,14 @@
  * transaction's graph caches are invisible: the same puts and deletes in
  * one transaction or in many give the same answers; and a search's
  * snapshot pointer caches do not outlive a remap of the map, and a cold
- * snapshot cache (hash table) answers like a warm one (arrays).
+ * snapshot cache (hash table) answers like a warm one (arrays); and the
+ * graph records a collection handle keeps between its write transactions
+ * are forgotten after another writer's commit, an abort or a replay.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -518,6 +521,92 @@ static void test_search_after_remap(void **state)
 	unsetenv("SEMLITE_MAP_SIZE");
 }
 
+/* One step of test_handle_cache: puts ids [40s, 40s + 40) and deletes
+ * the previous step's ids with i % 9 == 4, in one transaction on c; with
+ * `junk`, first a transaction of other puts and deletes on c is thrown
+ * away. */
+static void cache_step(semlite_db *db, semlite_collection *c, unsigned s,
+                       bool junk)
+{
+	semlite_txn *t;
+	float v[DIM];
+	char id[32];
+	for (int j = junk ? 0 : 1; j < 2; j++) {
+		assert_int_equal(semlite_txn_begin(db, &t), 0);
+		for (unsigned i = 40 * s; i < 40 * s + 40; i++) {
+			vec_for(j ? i : 50000 + i, v);
+			snprintf(id, sizeof id, j ? "%u" : "junk%u", i);
+			assert_int_equal(
+			    semlite_vector_put(c, t, id, v, DIM, NULL, 0, NULL),
+			    0);
+		}
+		for (unsigned i = s ? 40 * s - 40 : 0; i < 40 * s; i++)
+			if (i % 9 == (j ? 4u : 5u)) {
+				snprintf(id, sizeof id, "%u", i);
+				assert_int_equal(semlite_doc_delete(c, t, id),
+				                 0);
+			}
+		if (j)
+			assert_int_equal(semlite_txn_commit(t), 0);
+		else
+			semlite_txn_abort(t);
+	}
+}
+
+/* A collection handle keeps the graph records its write transactions
+ * read between them; they must be forgotten when another writer (here a
+ * second handle on the same collection) committed in between, when the
+ * handle's transaction was aborted, and when a full map made it replay
+ * (a 1 MiB map grows several times here). A build that alternates two
+ * handles and throws transactions away answers exactly like the same
+ * commits made each with a fresh handle. */
+static void test_handle_cache(void **state)
+{
+	(void)state;
+	enum { STEPS = 30 };
+	setenv("SEMLITE_MAP_SIZE", "1048576", 1);
+	semlite_results *r[2][NQ];
+	for (int pass = 0; pass < 2; pass++) {
+		semlite_db *db;
+		semlite_collection *c = make(&db), *c2;
+		assert_int_equal(semlite_collection_open(db, "v", &c2), 0);
+		for (unsigned s = 0; s < STEPS; s++) {
+			if (pass) {
+				cache_step(db, s % 3 == 2 ? c2 : c, s,
+				           s % 4 == 1);
+				continue;
+			}
+			semlite_collection *f;
+			assert_int_equal(semlite_collection_open(db, "v", &f),
+			                 0);
+			cache_step(db, f, s, false);
+			semlite_collection_close(f);
+		}
+		check_ok(db);
+		float q[DIM];
+		semlite_search_opts o;
+		semlite_search_opts_init(&o);
+		o.k = K;
+		o.ef = 16; /* a narrow beam: any graph difference shows */
+		for (unsigned i = 0; i < NQ; i++) {
+			query_for(i, q);
+			assert_int_equal(
+			    semlite_search_vector(c, q, DIM, &o, &r[pass][i]),
+			    0);
+		}
+		semlite_collection_close(c2);
+		semlite_collection_close(c);
+		semlite_close(db);
+		paths_clear();
+	}
+	unsetenv("SEMLITE_MAP_SIZE");
+	for (unsigned i = 0; i < NQ; i++) {
+		same_results(r[0][i], r[1][i]);
+		semlite_results_free(r[0][i]);
+		semlite_results_free(r[1][i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -530,6 +619,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cold_cache, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_search_after_remap, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_handle_cache, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
