@@ -10,6 +10,16 @@
  * node stays in the graph as a bridge with no code, and its neighbours are
  * repaired inside the same transaction.
  *
+ * Write transactions link new nodes through copies of the graph records
+ * they read (hnsw_lmdb_wcache). The copies belong to the collection
+ * handle and outlive the transaction: the next transaction of the handle
+ * reuses them when no other writer committed in between (its LMDB id is
+ * the one after the commit they were left valid at), and empties them
+ * otherwise, after an abort or replay, and when adapt rewrites the graph
+ * in place. At 1M vectors a batch of 1,000 inserts otherwise looked up
+ * most of the graph again through the B-tree: such a build took 2.8x as
+ * long (bench/RESULTS.md, "Graph copies kept between write transactions").
+ *
  * Search state (visited stamps, heaps) is per thread: one hnsw_scratch per
  * thread in a pthread key, created on first use and freed when the thread
  * ends, so a search allocates nothing once warm. Rejected: a scratch per
