@@ -193,15 +193,15 @@ static int parse(sargs *a, int argc, char **argv)
 			a->name = v;
 		else if (!strcmp(s, "--mode") && cli_parse_mode(v, &a->o.mode))
 			;
-		else if (!strcmp(s, "--fusion") && (!strcmp(v, "convex") ||
-		                                    !strcmp(v, "rrf")))
+		else if (!strcmp(s, "--fusion") &&
+		         (!strcmp(v, "convex") || !strcmp(v, "rrf")))
 			a->o.fusion = !strcmp(v, "rrf") ? SEMLITE_FUSION_RRF
 			                                : SEMLITE_FUSION_CONVEX;
 		else if (!strcmp(s, "--weight") &&
 		         cli_parse_unit(v, &a->o.dense_weight))
 			;
-		else if (!strcmp(s, "--mmr") &&
-		         cli_parse_unit(v, &a->o.mmr) && a->o.mmr > 0)
+		else if (!strcmp(s, "--mmr") && cli_parse_unit(v, &a->o.mmr) &&
+		         a->o.mmr > 0)
 			;
 		else
 			return cli_usage("search", "bad option %s %s", s, v);
