@@ -127,8 +127,20 @@ struct hnsw_lmdb_wcache {
 	uint32_t **l0;
 	hnsw_lmdb_uptab up; /* ids point at arena slots of M u32 (LE) */
 	wc_block *blocks;
-	size_t total;
+	size_t total, budget;
 };
+
+/* HNSW_LMDB_WCACHE_BUDGET, or SEMLITE_WCACHE_BUDGET (bytes) from the
+ * environment: tests run the over-budget path (records read from LMDB
+ * each time) with 0. */
+static size_t wc_budget(void)
+{
+	const char *e = getenv("SEMLITE_WCACHE_BUDGET");
+	char *end;
+	unsigned long long v = e ? strtoull(e, &end, 10) : 0;
+	return e && *e && !*end && v <= SIZE_MAX ? (size_t)v
+	                                         : HNSW_LMDB_WCACHE_BUDGET;
+}
 
 int hnsw_lmdb_wcache_new(uint32_t dim, uint32_t m, hnsw_lmdb_wcache **out)
 {
@@ -137,6 +149,7 @@ int hnsw_lmdb_wcache_new(uint32_t dim, uint32_t m, hnsw_lmdb_wcache **out)
 		return sl_err(SEMLITE_NOMEM, "hnsw: out of memory");
 	(*out)->dim = dim;
 	(*out)->m = m;
+	(*out)->budget = wc_budget();
 	return SEMLITE_OK;
 }
 
@@ -213,7 +226,7 @@ static void *wc_alloc(hnsw_lmdb_wcache *w, size_t n)
 	wc_block *b = w->blocks;
 	if (!b || b->cap - b->used < n) {
 		size_t cap = n > WC_BLOCK ? n : WC_BLOCK;
-		if (w->total + cap > HNSW_LMDB_WCACHE_BUDGET)
+		if (w->total + cap > w->budget)
 			return NULL;
 		b = sl_malloc(sizeof *b + cap + 8);
 		if (!b)

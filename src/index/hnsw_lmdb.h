@@ -93,7 +93,8 @@ void hnsw_lmdb_cache_free(hnsw_lmdb_cache *c);
  * between. The budget, HNSW_LMDB_WCACHE_BUDGET bytes of copies, is about
  * what an in-memory index of the same vectors holds (hnswlib: 4·dim + 8·M
  * bytes a node; these: dim + 8·M + 32): beyond it records are read from
- * LMDB again.
+ * LMDB again. SEMLITE_WCACHE_BUDGET (bytes) in the environment replaces it
+ * for copies made after it is set (tests).
  */
 typedef struct hnsw_lmdb_wcache hnsw_lmdb_wcache;
 #define HNSW_LMDB_WCACHE_BUDGET ((size_t)1 << 30)
