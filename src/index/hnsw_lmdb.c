@@ -153,14 +153,22 @@ int hnsw_lmdb_wcache_new(uint32_t dim, uint32_t m, hnsw_lmdb_wcache **out)
 	return SEMLITE_OK;
 }
 
-void hnsw_lmdb_wcache_free(hnsw_lmdb_wcache *w)
+/* Frees the arena (every copy's bytes). */
+static void wc_blocks_free(hnsw_lmdb_wcache *w)
 {
-	if (!w)
-		return;
 	for (wc_block *b = w->blocks, *nx; b; b = nx) {
 		nx = b->next;
 		sl_free(b);
 	}
+	w->blocks = NULL;
+	w->total = 0;
+}
+
+void hnsw_lmdb_wcache_free(hnsw_lmdb_wcache *w)
+{
+	if (!w)
+		return;
+	wc_blocks_free(w);
 	sl_free(w->code);
 	sl_free(w->l0);
 	sl_free(w->up.a);
@@ -171,12 +179,7 @@ void hnsw_lmdb_wcache_reset(hnsw_lmdb_wcache *w)
 {
 	if (!w)
 		return;
-	for (wc_block *b = w->blocks, *nx; b; b = nx) {
-		nx = b->next;
-		sl_free(b);
-	}
-	w->blocks = NULL;
-	w->total = 0;
+	wc_blocks_free(w);
 	if (w->cap) {
 		memset(w->code, 0, (size_t)w->cap * sizeof *w->code);
 		memset(w->l0, 0, (size_t)w->cap * sizeof *w->l0);
