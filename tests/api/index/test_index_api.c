@@ -303,6 +303,22 @@ static void test_crash_mid_insert(void **state)
 	}
 }
 
+/* The NQ queries' results with a narrow beam (ef 16): any difference
+ * between two graphs shows in them. */
+static void narrow_search(semlite_collection *c, semlite_results **r)
+{
+	float q[DIM];
+	semlite_search_opts o;
+	semlite_search_opts_init(&o);
+	o.k = K;
+	o.ef = 16;
+	for (unsigned i = 0; i < NQ; i++) {
+		query_for(i, q);
+		assert_int_equal(semlite_search_vector(c, q, DIM, &o, &r[i]),
+		                 0);
+	}
+}
+
 /* Puts 0..n-1 in batches of `batch` (0: all in one transaction), each
  * batch followed by deleting its ids with i % 9 == 4. */
 static void build_batched(semlite_collection *c, semlite_db *db, unsigned n,
@@ -351,17 +367,7 @@ static void test_txn_size_invisible(void **state)
 		semlite_collection *c = make(&db);
 		build_batched(c, db, NB, pass ? 0 : 7);
 		check_ok(db);
-		float q[DIM];
-		semlite_search_opts o;
-		semlite_search_opts_init(&o);
-		o.k = K;
-		o.ef = 16; /* a narrow beam: any graph difference shows */
-		for (unsigned i = 0; i < NQ; i++) {
-			query_for(i, q);
-			assert_int_equal(
-			    semlite_search_vector(c, q, DIM, &o, &r[pass][i]),
-			    0);
-		}
+		narrow_search(c, r[pass]);
 		semlite_collection_close(c);
 		semlite_close(db);
 		paths_clear();
@@ -587,17 +593,7 @@ static void test_handle_cache(void **state)
 			semlite_collection_close(f);
 		}
 		check_ok(db);
-		float q[DIM];
-		semlite_search_opts o;
-		semlite_search_opts_init(&o);
-		o.k = K;
-		o.ef = 16; /* a narrow beam: any graph difference shows */
-		for (unsigned i = 0; i < NQ; i++) {
-			query_for(i, q);
-			assert_int_equal(
-			    semlite_search_vector(c, q, DIM, &o, &r[pass][i]),
-			    0);
-		}
+		narrow_search(c, r[pass]);
 		semlite_collection_close(c2);
 		semlite_collection_close(c);
 		semlite_close(db);
