@@ -705,15 +705,17 @@ SEMLITE_API int semlite_db_free_bytes(semlite_db *db, uint64_t *bytes);
 
 /** Flags of semlite_db_copy(). */
 enum semlite_copy_flags {
-	SEMLITE_COPY_COMPACT = 1 /**< leave out free pages (like VACUUM) */
+	SEMLITE_COPY_COMPACT = 1 /**< live records only, repacked (VACUUM) */
 };
 
 /**
  * Writes a consistent copy of the database, as of one read snapshot, to a
  * new file: a hot backup, taken while other threads and processes go on
- * reading and writing. With SEMLITE_COPY_COMPACT the copy leaves out the
- * pages LMDB keeps free for reuse and renumbers the rest, so its size is
- * that of the live data (SQLite's VACUUM INTO). The copy is written under
+ * reading and writing. With SEMLITE_COPY_COMPACT the copy holds the live
+ * records alone, rewritten in key order: no free pages, every B-tree
+ * packed full and stored in one stretch of the file, so it is as small
+ * as the data allows and a fresh process's first queries touch fewer
+ * pages (SQLite's VACUUM INTO). The copy is written under
  * a temporary name next to dest, synced, then linked into place: dest is
  * either complete or absent.
  * @param dest   path of the new database file; must not exist.

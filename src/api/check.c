@@ -59,6 +59,17 @@ static int each(chk *k, store_db db,
 	                                : SEMLITE_OK;
 }
 
+/* A record's internal id, validated against counters and tombstones. */
+static int id_ok(chk *k, store_db db, uint32_t id)
+{
+	if (id >= k->ctr.next_id)
+		return BAD("%s: id %u past the counter %u", store_db_name(db),
+		           id, k->ctr.next_id);
+	if (roaring_bitmap_contains(k->tomb, id))
+		return BAD("%s: id %u is tombstoned", store_db_name(db), id);
+	return SEMLITE_OK;
+}
+
 /* The id of an 8-byte COLL+id key, validated against counters/tombs. */
 static int key_id(chk *k, store_db db, const MDB_val *kv, uint32_t *id)
 {
@@ -66,12 +77,7 @@ static int key_id(chk *k, store_db db, const MDB_val *kv, uint32_t *id)
 		return BAD("%s: key of %zu bytes", store_db_name(db),
 		           kv->mv_size);
 	*id = store_load_u32be((const uint8_t *)kv->mv_data + 4);
-	if (*id >= k->ctr.next_id)
-		return BAD("%s: id %u past the counter %u", store_db_name(db),
-		           *id, k->ctr.next_id);
-	if (roaring_bitmap_contains(k->tomb, *id))
-		return BAD("%s: id %u is tombstoned", store_db_name(db), *id);
-	return SEMLITE_OK;
+	return id_ok(k, db, *id);
 }
 
 static int has(chk *k, store_db db, uint32_t id, size_t size)
@@ -85,6 +91,17 @@ static int has(chk *k, store_db db, uint32_t id, size_t size)
 	if (!rc && size && v.mv_size != size)
 		return BAD("%s: record %u of %zu bytes, want %zu",
 		           store_db_name(db), id, v.mv_size, size);
+	return rc;
+}
+
+/* id's record in the vector blocks of db. */
+static int has_vec(chk *k, store_db db, uint32_t id)
+{
+	store_vecs s = store_vecs_of(&k->r, db);
+	const uint8_t *p;
+	int rc = store_vec_get(k->st, &s, id, &p);
+	if (rc == SEMLITE_NOTFOUND)
+		return BAD("%s: record %u missing", store_db_name(db), id);
 	return rc;
 }
 
@@ -108,10 +125,9 @@ static int check_doc(chk *k, const MDB_val *kv, const MDB_val *v)
 		return rc;
 	if (iv.mv_size != 4 || sl_load_u32le(iv.mv_data) != id)
 		return BAD("ids: entry of document %u points elsewhere", id);
-	rc = has(k, STORE_DB_CODES, id, STORE_CODE_HEADER + k->r.dim);
-	size_t ex = store_exact_size(k->r.precision, k->r.dim);
-	if (!rc && ex)
-		rc = has(k, STORE_DB_EXACT, id, ex);
+	rc = has_vec(k, STORE_DB_CODES, id);
+	if (!rc && store_exact_size(k->r.precision, k->r.dim))
+		rc = has_vec(k, STORE_DB_EXACT, id);
 	k->docs++;
 	k->payload +=
 	    (uint64_t)STORE_DOC_HEADER + d.ext_len + d.text_len + d.meta_len;
@@ -119,12 +135,22 @@ static int check_doc(chk *k, const MDB_val *kv, const MDB_val *v)
 	return rc;
 }
 
+/* A vector block: well formed, and each of its ids a live document. */
 static int check_vec(chk *k, const MDB_val *kv, const MDB_val *v, store_db db)
 {
-	(void)v;
-	uint32_t id = 0;
-	int rc = key_id(k, db, kv, &id);
-	return rc ? rc : has(k, STORE_DB_DOCS, id, 0);
+	store_vecs s = store_vecs_of(&k->r, db);
+	store_vblock b = {0};
+	if (!s.slot)
+		return BAD("%s: a block in an int8 collection",
+		           store_db_name(db));
+	int rc = store_vec_block(&s, kv, v, true, &b);
+	for (uint32_t i = 0; i < b.n && !rc; i++)
+		if (store_vblock_has(&b, i)) {
+			rc = id_ok(k, db, b.first + i);
+			if (!rc)
+				rc = has(k, STORE_DB_DOCS, b.first + i, 0);
+		}
+	return rc;
 }
 
 static int check_code(chk *k, const MDB_val *kv, const MDB_val *v)

@@ -110,7 +110,7 @@ static int graph_compact(const store_txn *st, const store_coll_rec *r,
 	int rc = hnsw_scratch_new(&sc);
 	if (rc)
 		return rc;
-	rc = hnsw_lmdb_open(&s, st, r->id, r->dim, r->precision, next_id, tomb);
+	rc = hnsw_lmdb_open(&s, st, r, next_id, tomb);
 	if (!rc) {
 		hnsw_lmdb_params(r, &c.p);
 		c.ops = &hnsw_lmdb_ops;
@@ -293,8 +293,7 @@ static int gone_check(const store_txn *st, const store_coll_rec *r,
 {
 	hnsw_lmdb s;
 	uint8_t pre[5];
-	int rc =
-	    hnsw_lmdb_open(&s, st, r->id, r->dim, r->precision, next_id, NULL);
+	int rc = hnsw_lmdb_open(&s, st, r, next_id, NULL);
 	if (rc)
 		return rc;
 	roaring_uint32_iterator_t *it = roaring_create_iterator(gone);

@@ -176,6 +176,7 @@ static int coll_create_txn(store_env *e, const char *name, store_coll_rec *r,
 	if (!rc && blob)
 		rc = store_model_put(&t, blob, blen, &r->model_hash,
 		                     &r->model_chunks);
+	store_vec_layout(r, store_env_psize(e));
 	if (!rc)
 		rc = store_coll_put(&t, name, r);
 	if (!rc)

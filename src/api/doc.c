@@ -162,10 +162,12 @@ static int retire(semlite_txn *t, api_tcoll *tc, uint32_t old)
 	tc->ctr.stored_bytes -= v.mv_size;
 	tc->dirty = true;
 	rc = store_del(&t->st, STORE_DB_DOCS, k, 8);
+	store_vecs cv = store_vecs_of(&tc->coll->rec, STORE_DB_CODES);
+	store_vecs ev = store_vecs_of(&tc->coll->rec, STORE_DB_EXACT);
 	if (!rc)
-		rc = store_del(&t->st, STORE_DB_CODES, k, 8);
-	if (!rc && store_exact_size(tc->coll->rec.precision, 1))
-		rc = store_del(&t->st, STORE_DB_EXACT, k, 8);
+		rc = store_vec_del(&t->st, &cv, old);
+	if (!rc && ev.slot)
+		rc = store_vec_del(&t->st, &ev, old);
 	if (rc == SEMLITE_NOTFOUND)
 		rc = sl_err(SEMLITE_CORRUPT, "vector of document %u missing",
 		            old);
@@ -219,27 +221,25 @@ static int op_vector(semlite_txn *t, api_tcoll *tc, const api_op *op)
 int api_vectors_put(semlite_txn *t, api_tcoll *tc, uint32_t id)
 {
 	const store_coll_rec *r = &tc->coll->rec;
-	uint8_t k[8];
+	store_vecs cv = store_vecs_of(r, STORE_DB_CODES);
+	store_vecs ev = store_vecs_of(r, STORE_DB_EXACT);
 	void *w;
-	store_key_id(k, r->id, id);
-	int rc = store_put_tail(&t->st, STORE_DB_CODES, k, 8, NULL,
-	                        STORE_CODE_HEADER + r->dim, &w);
+	int rc = store_vec_put(&t->st, &cv, id, &w);
 	if (rc)
 		return rc;
 	float scale = quant_i8_encode(t->vbuf, r->dim, (int8_t *)w + 8);
 	float norm2 = kern_get()->dot_f32(t->vbuf, t->vbuf, r->dim);
 	memcpy(w, &scale, 4);
 	memcpy((uint8_t *)w + 4, &norm2, 4);
-	size_t ex = store_exact_size(r->precision, r->dim);
-	if (!ex)
+	if (!ev.slot)
 		return SEMLITE_OK;
-	rc = store_put_tail(&t->st, STORE_DB_EXACT, k, 8, NULL, ex, &w);
+	rc = store_vec_put(&t->st, &ev, id, &w);
 	if (rc)
 		return rc;
 	if (r->precision == STORE_PREC_F16)
 		quant_f16_encode(t->vbuf, r->dim, w);
 	else
-		memcpy(w, t->vbuf, ex);
+		memcpy(w, t->vbuf, ev.slot);
 	return SEMLITE_OK;
 }
 

@@ -33,40 +33,32 @@ static size_t max_sz(size_t a, size_t b)
 int api_vec_load(const store_txn *st, const store_coll_rec *r, uint32_t id,
                  float *out)
 {
-	uint8_t k[8];
-	MDB_val v;
-	store_key_id(k, r->id, id);
-	size_t ex = store_exact_size(r->precision, r->dim);
-	int rc = store_get(st, ex ? STORE_DB_EXACT : STORE_DB_CODES, k, 8, &v);
+	store_vecs ev = store_vecs_of(r, STORE_DB_EXACT);
+	store_vecs vs = ev.slot ? ev : store_vecs_of(r, STORE_DB_CODES);
+	const uint8_t *v;
+	int rc = store_vec_get(st, &vs, id, &v);
 	if (rc)
 		return rc == SEMLITE_NOTFOUND
 		           ? sl_err(SEMLITE_NOTFOUND,
 		                    "document %u has no stored vector", id)
 		           : rc;
-	if (ex) {
-		if (v.mv_size != ex)
-			return sl_err(SEMLITE_CORRUPT,
-			              "exact: record %u of %zu bytes", id,
-			              v.mv_size);
+	if (ev.slot) {
 		if (r->precision == STORE_PREC_F32) {
-			memcpy(out, v.mv_data, ex);
+			memcpy(out, v, ev.slot);
 			return SEMLITE_OK;
 		}
-		uint16_t *h = sl_malloc(ex);
+		uint16_t *h = sl_malloc(ev.slot);
 		if (!h)
 			return sl_err(SEMLITE_NOMEM, "vector");
-		memcpy(h, v.mv_data, ex);
+		memcpy(h, v, ev.slot);
 		quant_f16_decode(h, r->dim, out);
 		sl_free(h);
 		return SEMLITE_OK;
 	}
-	if (v.mv_size != STORE_CODE_HEADER + (size_t)r->dim)
-		return sl_err(SEMLITE_CORRUPT, "codes: record %u of %zu bytes",
-		              id, v.mv_size);
 	float scale;
-	memcpy(&scale, v.mv_data, 4);
-	quant_i8_decode((const int8_t *)v.mv_data + STORE_CODE_HEADER, scale,
-	                r->dim, out);
+	memcpy(&scale, v, 4);
+	quant_i8_decode((const int8_t *)v + STORE_CODE_HEADER, scale, r->dim,
+	                out);
 	return SEMLITE_OK;
 }
 

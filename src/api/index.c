@@ -253,8 +253,7 @@ static int write_ctx(semlite_txn *t, api_tcoll *tc, hnsw_lmdb *s, hnsw_ctx *c)
 	int rc = filt_cache_get(t->bitmaps, &t->st, k,
 	                        filt_key_tombstones(k, r->id), &tomb);
 	if (!rc)
-		rc = hnsw_lmdb_open(s, &t->st, r->id, r->dim, r->precision,
-		                    tc->ctr.next_id, tomb);
+		rc = hnsw_lmdb_open(s, &t->st, r, tc->ctr.next_id, tomb);
 	if (rc)
 		return rc;
 	hnsw_lmdb_params(r, &c->p);
@@ -322,8 +321,7 @@ static int read_ctx(const store_txn *st, const store_coll_rec *r,
 	uint32_t limit = 0;
 	int rc = snap_read(st, r, &limit, tomb);
 	if (!rc)
-		rc = hnsw_lmdb_open(s, st, r->id, r->dim, r->precision, limit,
-		                    *tomb);
+		rc = hnsw_lmdb_open(s, st, r, limit, *tomb);
 	if (rc)
 		return rc;
 	hnsw_lmdb_params(r, &c->p);
@@ -343,8 +341,7 @@ static int read_ctx_cached(api_tls *t, const store_txn *st, uint64_t serial,
 			return rc;
 		t->snap = true;
 	}
-	int rc = hnsw_lmdb_open(s, st, r->id, r->dim, r->precision, t->limit,
-	                        t->tomb);
+	int rc = hnsw_lmdb_open(s, st, r, t->limit, t->tomb);
 	if (rc)
 		return rc;
 	hnsw_lmdb_params(r, &c->p);

@@ -95,16 +95,6 @@ static float code_score(const kern_ops *k, const query *q, const uint8_t *p)
 	return dot;
 }
 
-static int scan_one(const kern_ops *k, const query *q, heap *h, uint32_t id,
-                    const MDB_val *v)
-{
-	if (v->mv_size != STORE_CODE_HEADER + (size_t)q->dim)
-		return sl_err(SEMLITE_CORRUPT, "codes: record %u of %zu bytes",
-		              id, v->mv_size);
-	heap_push(h, (cand){code_score(k, q, v->mv_data), id});
-	return SEMLITE_OK;
-}
-
 /* ---- the scan ------------------------------------------------------------
  * Codes are scored SCAN_BLOCK at a time with the kernels' one-query-many-
  * vectors int8 dot (the query is loaded once per group of vectors). The
@@ -220,9 +210,27 @@ static bool cache_push(flat_cache *fc, uint32_t id, const uint8_t *rec)
 	return true;
 }
 
-/* Walks the collection's codes with a cursor (validating every record):
+/* Scores (or, with fc, caches) the present codes of one block. */
+static int walk_block(const kern_ops *k, const store_vecs *cv, const query *q,
+                      const roaring_bitmap_t *allow, heap *h, flat_cache *fc,
+                      scan_block *b, const store_vblock *vb)
+{
+	for (uint32_t i = 0; i < vb->n; i++) {
+		if (!store_vblock_has(vb, i))
+			continue;
+		uint32_t id = vb->first + i;
+		const uint8_t *rec = vb->slots + (size_t)i * cv->slot;
+		if (fc && !cache_push(fc, id, rec))
+			return SEMLITE_NOMEM;
+		if (!fc && (!allow || roaring_bitmap_contains(allow, id)))
+			block_add(k, q, b, h, id, rec);
+	}
+	return SEMLITE_OK;
+}
+
+/* Walks the collection's code blocks with a cursor (validating each):
  * scores them unless `fc`, in which case it only fills the cache. */
-static int walk_codes(const store_txn *st, uint32_t coll, const query *q,
+static int walk_codes(const store_txn *st, const store_vecs *cv, const query *q,
                       const roaring_bitmap_t *allow, heap *h, flat_cache *fc)
 {
 	const kern_ops *k = kern_get();
@@ -232,23 +240,18 @@ static int walk_codes(const store_txn *st, uint32_t coll, const query *q,
 	if (rc)
 		return store_rc(rc, "codes");
 	uint8_t key[8];
-	store_key_id(key, coll, 0);
+	store_key_id(key, cv->coll, 0);
 	MDB_val kv = {8, key}, v;
 	b.n = 0;
 	rc = mdb_cursor_get(c, &kv, &v, MDB_SET_RANGE);
 	int err = SEMLITE_OK;
 	while (!rc && !err) {
-		if (kv.mv_size != 8 || store_load_u32be(kv.mv_data) != coll)
+		if (kv.mv_size < 4 || store_load_u32be(kv.mv_data) != cv->coll)
 			break;
-		uint32_t id = store_load_u32be((uint8_t *)kv.mv_data + 4);
-		if (v.mv_size != STORE_CODE_HEADER + (size_t)q->dim)
-			err = sl_err(SEMLITE_CORRUPT,
-			             "codes: record %u of %zu bytes", id,
-			             v.mv_size);
-		else if (fc && !cache_push(fc, id, v.mv_data))
-			err = SEMLITE_NOMEM;
-		else if (!fc && (!allow || roaring_bitmap_contains(allow, id)))
-			block_add(k, q, &b, h, id, v.mv_data);
+		store_vblock vb;
+		err = store_vec_block(cv, &kv, &v, false, &vb);
+		if (!err)
+			err = walk_block(k, cv, q, allow, h, fc, &b, &vb);
 		if (!err)
 			rc = mdb_cursor_get(c, &kv, &v, MDB_NEXT);
 	}
@@ -262,9 +265,10 @@ static int walk_codes(const store_txn *st, uint32_t coll, const query *q,
 
 /* The cache for this read snapshot, filled if it was not; NULL when
  * there is none to use (write transaction, no memory). */
-static int cache_for(const store_txn *st, uint64_t serial, uint32_t coll,
+static int cache_for(const store_txn *st, uint64_t serial, const store_vecs *cv,
                      const query *q, flat_cache **out)
 {
+	uint32_t coll = cv->coll;
 	flat_cache *fc;
 	*out = NULL;
 	if (st->write || !(fc = cache_get()))
@@ -278,7 +282,7 @@ static int cache_for(const store_txn *st, uint64_t serial, uint32_t coll,
 	}
 	fc->valid = false;
 	fc->n = 0;
-	int rc = walk_codes(st, coll, q, NULL, NULL, fc);
+	int rc = walk_codes(st, cv, q, NULL, NULL, fc);
 	if (rc == SEMLITE_NOMEM)
 		return SEMLITE_OK; /* scan without the cache */
 	if (rc)
@@ -293,13 +297,13 @@ static int cache_for(const store_txn *st, uint64_t serial, uint32_t coll,
 }
 
 /* Scans every code of the collection (allow: optional bitmap). */
-static int scan_all(const store_txn *st, uint64_t serial, uint32_t coll,
+static int scan_all(const store_txn *st, uint64_t serial, const store_vecs *cv,
                     const query *q, const roaring_bitmap_t *allow, heap *h)
 {
 	flat_cache *fc = NULL;
-	int rc = cache_for(st, serial, coll, q, &fc);
+	int rc = cache_for(st, serial, cv, q, &fc);
 	if (rc || !fc)
-		return rc ? rc : walk_codes(st, coll, q, allow, h, NULL);
+		return rc ? rc : walk_codes(st, cv, q, allow, h, NULL);
 	const kern_ops *k = kern_get();
 	scan_block b;
 	b.n = 0;
@@ -314,21 +318,19 @@ typedef struct scan_ctx {
 	const store_txn *st;
 	const query *q;
 	heap *h;
-	uint32_t coll;
+	store_vecs cv;
 	int rc;
 } scan_ctx;
 
 static bool scan_id(uint32_t id, void *arg)
 {
 	scan_ctx *s = arg;
-	uint8_t k[8];
-	MDB_val v;
-	store_key_id(k, s->coll, id);
-	int rc = store_get(s->st, STORE_DB_CODES, k, 8, &v);
+	const uint8_t *p;
+	int rc = store_vec_get(s->st, &s->cv, id, &p);
 	if (rc == SEMLITE_NOTFOUND)
 		return true; /* a document without a vector */
 	if (!rc)
-		rc = scan_one(kern_get(), s->q, s->h, id, &v);
+		heap_push(s->h, (cand){code_score(kern_get(), s->q, p), id});
 	s->rc = rc;
 	return rc == SEMLITE_OK;
 }
@@ -337,44 +339,43 @@ static bool scan_id(uint32_t id, void *arg)
 static int rescore(const store_txn *st, const store_coll_rec *r, const query *q,
                    cand *c)
 {
-	size_t ex = store_exact_size(r->precision, r->dim);
-	if (!ex)
+	store_vecs ev = store_vecs_of(r, STORE_DB_EXACT);
+	if (!ev.slot)
 		return SEMLITE_OK;
-	uint8_t k[8];
-	MDB_val v;
-	store_key_id(k, r->id, c->id);
-	int rc = store_get(st, STORE_DB_EXACT, k, 8, &v);
+	const uint8_t *v;
+	int rc = store_vec_get(st, &ev, c->id, &v);
 	if (rc == SEMLITE_NOTFOUND)
 		return sl_err(SEMLITE_CORRUPT, "exact: record %u missing",
 		              c->id);
 	if (rc)
 		return rc;
-	if (v.mv_size != ex)
-		return sl_err(SEMLITE_CORRUPT, "exact: record %u of %zu bytes",
-		              c->id, v.mv_size);
 	const kern_ops *kk = kern_get();
 	float dot, n2;
 	if (r->precision == STORE_PREC_F16) {
 		/* The map is only byte-aligned for our purposes; the kernels
 		 * accept unaligned pointers. */
-		dot = kk->dot_f16_f32(v.mv_data, q->v, r->dim);
+		dot = kk->dot_f16_f32((const uint16_t *)(const void *)v, q->v,
+		                      r->dim);
 		if (q->metric == STORE_METRIC_L2) {
-			uint8_t ck[8];
-			MDB_val cv;
-			store_key_id(ck, r->id, c->id);
-			rc = store_get(st, STORE_DB_CODES, ck, 8, &cv);
+			store_vecs cv = store_vecs_of(r, STORE_DB_CODES);
+			const uint8_t *cp;
+			rc = store_vec_get(st, &cv, c->id, &cp);
+			if (rc == SEMLITE_NOTFOUND)
+				rc = sl_err(SEMLITE_CORRUPT,
+				            "codes: record %u missing", c->id);
 			if (rc)
 				return rc;
-			memcpy(&n2, (uint8_t *)cv.mv_data + 4, 4);
+			memcpy(&n2, cp + 4, 4);
 			c->score = -(q->norm2 + n2 - 2 * dot);
 			return SEMLITE_OK;
 		}
 	} else {
 		if (q->metric == STORE_METRIC_L2) {
-			c->score = -kk->l2sq_f32(v.mv_data, q->v, r->dim);
+			c->score = -kk->l2sq_f32((const float *)(const void *)v,
+			                         q->v, r->dim);
 			return SEMLITE_OK;
 		}
-		dot = kk->dot_f32(v.mv_data, q->v, r->dim);
+		dot = kk->dot_f32((const float *)(const void *)v, q->v, r->dim);
 	}
 	c->score = dot;
 	return SEMLITE_OK;
@@ -506,11 +507,13 @@ static int flat_candidates(const store_txn *st, uint64_t serial,
 	/* A small allow-list is cheaper to fetch id by id than to test
 	 * during a full scan. */
 	if (allow && roaring_bitmap_get_cardinality(allow) * 8 < ctr.live) {
-		scan_ctx s = {st, q, h, r->id, SEMLITE_OK};
+		scan_ctx s = {st, q, h, store_vecs_of(r, STORE_DB_CODES),
+		              SEMLITE_OK};
 		roaring_iterate(allow, scan_id, &s);
 		return s.rc;
 	}
-	return scan_all(st, serial, r->id, q, allow, h);
+	store_vecs cv = store_vecs_of(r, STORE_DB_CODES);
+	return scan_all(st, serial, &cv, q, allow, h);
 }
 
 /* Candidates from the HNSW graph (index.c): the k nearest, already

@@ -56,8 +56,9 @@ typedef struct hnsw_code {
  *
  * get_links  neighbour list of (id, level) as *n little-endian u32 at
  *            *ids (maybe unaligned). A node without a list at that level
- *            gives *n = 0. The bytes stay valid until the next put_links or
- *            drop_node on the store.
+ *            gives *n = 0. The bytes stay valid until the next get_links,
+ *            put_links or drop_node on the store. The order of a list is
+ *            not kept (the LMDB store keeps it sorted).
  * put_links  replaces the list of (id, level) (n <= 2*M).
  * get_codes  codes of n nodes at once (one call per expanded node keeps
  *            the indirect-call cost off the hot loop). Valid until the

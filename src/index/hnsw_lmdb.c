@@ -2,16 +2,19 @@
  * hnsw_lmdb.c — the HNSW graph of a collection stored in LMDB.
  *
  * Key schema (format.h, `links`): collection id (u32 BE) + internal id
- * (u32 BE) + level (u8). The level-0 value starts with a 4-byte header
- * (u8 top level of the node, 3 reserved zero bytes) followed by the
- * neighbour ids as u32 LE; upper-level values are the ids alone. So
+ * (u32 BE) + level (u8). The level-0 value starts with the u8 top level
+ * of the node followed by the neighbour list (hnsw_links.h: sorted ids as
+ * varint gaps); upper-level values are the list alone. So
  * get_level and the level-0 list (the hot one) are one lookup, and a node
  * of level L has L + 1 records. The entry point is the checked meta record
  * 'h' + COLL: u32 LE entry id, u32 LE top level.
  *
- * Reads are zero-copy: get_links hands out the bytes inside the map and
- * get_codes points into the `codes` records (8-byte header: f32 scale,
- * f32 squared norm, then dim int8). Lookups go through cursors opened on
+ * Reads are zero-copy but for the lists: get_links decodes a list into a
+ * buffer of the store (a few dozen varints, cheap next to scoring the
+ * neighbours' codes) and
+ * get_codes points into the `codes` vector blocks (storage/vecblk.c; a
+ * record is an 8-byte header, f32 scale and f32 squared norm, then dim
+ * int8). Lookups go through cursors opened on
  * first use and kept for the store's life, which saves LMDB's per-call
  * cursor setup. Every stored length is checked against what the
  * collection's settings imply: a bad record is SEMLITE_CORRUPT naming the
@@ -34,21 +37,24 @@
  * Rejected: one record per node holding all levels (every level-0 update
  * would rewrite the upper levels too); copying the codes into the links
  * records next to each neighbour id (2·M copies of each code: the file
- * would be several times larger than hnswlib's index); and, for now,
- * packing nodes into fixed-size slots of large LMDB values (blocks of N
+ * would be several times larger than hnswlib's index); and packing the
+ * neighbour lists into fixed-size slots of large LMDB values (blocks of N
  * nodes) so a snapshot reaches a node by arithmetic without a warm-up:
- * the snapshot cache gives the same steady-state access without a format
- * change, and a slot update would rewrite a whole block value per link
- * change (LMDB values are copy-on-write as a unit).
+ * the snapshot cache gives the same steady-state access, and a slot
+ * update would rewrite a whole block value per link change (LMDB values
+ * are copy-on-write as a unit). Codes and exact vectors are in blocks
+ * (format 3): they are written once per id, so a block is rewritten only
+ * while its ids are being added.
  */
 #include "index/hnsw_lmdb.h"
+#include "index/hnsw_links.h"
 #include "quant/quant.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define LINK_KEY  9
-#define L0_HEADER 4
+#define L0_HEADER 1
 
 /* ---- upper-level lists by (id, level) (hnsw_lmdb_uptab) ------------- */
 
@@ -542,15 +548,17 @@ static void link_key(uint8_t k[LINK_KEY], uint32_t coll, uint32_t id, int level)
 	k[8] = (uint8_t)level;
 }
 
-int hnsw_lmdb_open(hnsw_lmdb *s, const store_txn *t, uint32_t coll,
-                   uint32_t dim, uint8_t precision, uint32_t limit,
-                   const roaring_bitmap_t *tomb)
+int hnsw_lmdb_open(hnsw_lmdb *s, const store_txn *t, const store_coll_rec *r,
+                   uint32_t limit, const roaring_bitmap_t *tomb)
 {
 	memset(s, 0, sizeof(*s));
 	s->t = t;
-	s->coll = coll;
-	s->dim = dim;
-	s->precision = precision;
+	s->coll = r->id;
+	s->dim = r->dim;
+	s->precision = r->precision;
+	s->m = r->hnsw_m;
+	s->cv = store_vecs_of(r, STORE_DB_CODES);
+	s->ev = store_vecs_of(r, STORE_DB_EXACT);
 	s->limit = limit;
 	s->tomb = tomb;
 	return SEMLITE_OK;
@@ -577,6 +585,8 @@ void hnsw_lmdb_close(hnsw_lmdb *s)
 	if (s->links)
 		mdb_cursor_close(s->links);
 	sl_free(s->buf);
+	sl_free(s->ebuf);
+	sl_free(s->lbuf);
 	sl_free(s->vbuf);
 	memset(s, 0, sizeof(*s));
 }
@@ -653,36 +663,55 @@ static void up_copy(hnsw_lmdb *s, uint32_t id, int level, const uint8_t **ids,
 	*ids = slot;
 }
 
-/* The list of (id, level) when a cache knows it. */
-static bool links_cached(hnsw_lmdb *s, uint32_t id, int level,
-                         const uint8_t **ids, uint32_t *n)
+/* Decodes the stored list p[0..len) of (id, level) into the store's
+ * buffer (valid until the next decode). */
+static int links_decode(hnsw_lmdb *s, uint32_t id, int level, const uint8_t *p,
+                        size_t len, const uint8_t **ids, uint32_t *n)
+{
+	uint32_t cap = level == 0 ? 2 * s->m : s->m;
+	if (!s->lbuf && !(s->lbuf = sl_malloc(8 * (size_t)s->m + 4)))
+		return sl_err(SEMLITE_NOMEM, "hnsw: out of memory");
+	if (hnsw_links_decode(p, len, cap, s->lbuf, n))
+		return bad_links(id, level);
+	*ids = s->lbuf;
+	return SEMLITE_OK;
+}
+
+/* The list of (id, level) when a cache knows it: *hit says whether one
+ * did (the snapshot cache holds the stored bytes, the write cache the
+ * ids). */
+static int links_cached(hnsw_lmdb *s, uint32_t id, int level,
+                        const uint8_t **ids, uint32_t *n, bool *hit)
 {
 	hnsw_lmdb_cache *cc = s->cache;
 	const hnsw_lmdb_up *e = NULL;
+	*hit = true;
 	if (level == 0) {
 		const uint8_t *l0 = NULL;
 		uint32_t l0n = cache_l0(cc, id, &l0);
-		if (l0n) {
-			*ids = l0;
-			*n = l0n - 1;
-			return true;
-		}
+		if (l0n)
+			return links_decode(s, id, 0, l0, l0n - 1, ids, n);
 		uint32_t *slot = wc_slot(s, id, false);
 		if (slot) {
 			*ids = (const uint8_t *)(slot + 2);
 			*n = slot[0];
 		}
-		return slot != NULL;
+		*hit = slot != NULL;
+		return SEMLITE_OK;
 	}
 	if (cc)
 		e = up_find(&cc->up, id, level);
 	else if (s->wc)
 		e = up_find(&s->wc->up, id, level);
-	if (!e || !e->ids)
-		return false;
+	if (!e || !e->ids) {
+		*hit = false;
+		return SEMLITE_OK;
+	}
+	if (cc)
+		return links_decode(s, id, level, e->ids, e->n, ids, n);
 	*ids = e->ids;
 	*n = e->n;
-	return true;
+	return SEMLITE_OK;
 }
 
 static int lm_get_links(void *ctx, uint32_t id, int level, const uint8_t **ids,
@@ -691,27 +720,31 @@ static int lm_get_links(void *ctx, uint32_t id, int level, const uint8_t **ids,
 	hnsw_lmdb *s = ctx;
 	hnsw_lmdb_cache *cc = s->cache;
 	MDB_val v;
+	bool hit;
 	*n = 0;
 	*ids = NULL;
-	if (links_cached(s, id, level, ids, n))
-		return SEMLITE_OK;
+	int rc = links_cached(s, id, level, ids, n, &hit);
+	if (rc || hit)
+		return rc;
 	if (level < 0 || level > HNSW_MAX_LEVEL)
 		return SEMLITE_OK;
-	int rc = links_get(s, id, level, &v);
+	rc = links_get(s, id, level, &v);
 	if (rc)
 		return rc == SEMLITE_NOTFOUND ? SEMLITE_OK : rc;
 	size_t hdr = level == 0 ? L0_HEADER : 0;
-	if (v.mv_size < hdr || (v.mv_size - hdr) % 4)
+	if (v.mv_size < hdr)
 		return bad_links(id, level);
-	*ids = (const uint8_t *)v.mv_data + hdr;
-	*n = (uint32_t)((v.mv_size - hdr) / 4);
+	const uint8_t *p = (const uint8_t *)v.mv_data + hdr;
+	size_t len = v.mv_size - hdr;
+	if ((rc = links_decode(s, id, level, p, len, ids, n)))
+		return rc;
 	if (level == 0 && cc) {
-		cache_set_l0(cc, id, *ids, *n);
+		cache_set_l0(cc, id, p, (uint32_t)len);
 	} else if (cc) {
 		hnsw_lmdb_up *e = up_add(&cc->up, id, level);
 		if (e) {
-			e->ids = *ids;
-			e->n = *n;
+			e->ids = p;
+			e->n = (uint32_t)len;
 		}
 	}
 	if (level == 0 && s->wc)
@@ -733,7 +766,7 @@ static int lm_get_level(void *ctx, uint32_t id, int *level)
 	int rc = links_get(s, id, 0, &v);
 	if (rc)
 		return rc;
-	if (v.mv_size < L0_HEADER || (v.mv_size - L0_HEADER) % 4)
+	if (v.mv_size < L0_HEADER)
 		return bad_links(id, 0);
 	uint8_t l = *(const uint8_t *)v.mv_data;
 	if (l > HNSW_MAX_LEVEL)
@@ -760,17 +793,22 @@ static int put_record(hnsw_lmdb *s, uint32_t id, int level, uint8_t top,
 	}
 	for (uint32_t i = 0; i < n; i++)
 		s->buf[i] = ids[i];
-	int rc = store_put_reserve(s->t, STORE_DB_LINKS, k, LINK_KEY,
-	                           hdr + 4 * (size_t)n, &w);
+	if (!s->ebuf || n > s->ebuf_cap) {
+		uint8_t *e = sl_realloc(s->ebuf, HNSW_LINKS_MAX_BYTES(n) + 1);
+		if (!e)
+			return sl_err(SEMLITE_NOMEM, "hnsw: out of memory");
+		s->ebuf = e;
+		s->ebuf_cap = n;
+	}
+	size_t len = hnsw_links_encode(s->buf, n, s->ebuf);
+	int rc =
+	    store_put_reserve(s->t, STORE_DB_LINKS, k, LINK_KEY, hdr + len, &w);
 	if (rc)
 		return rc;
 	uint8_t *p = w;
-	if (hdr) {
-		memset(p, 0, hdr);
+	if (hdr)
 		p[0] = top;
-	}
-	for (uint32_t i = 0; i < n; i++)
-		sl_store_u32le(p + hdr + 4 * (size_t)i, s->buf[i]);
+	memcpy(p + hdr, s->ebuf, len);
 	if (level == 0 && s->wc)
 		wc_put_l0(s, id, top, s->buf, n);
 	else if (s->wc)
@@ -836,14 +874,12 @@ static int lm_drop_node(void *ctx, uint32_t id)
 
 int hnsw_lmdb_drop_vectors(hnsw_lmdb *s, uint32_t id)
 {
-	uint8_t k[8];
 	hnsw_lmdb_wcache_forget(s->wc, id);
-	store_key_id(k, s->coll, id);
-	int rc = store_del(s->t, STORE_DB_CODES, k, 8);
+	int rc = store_vec_del(s->t, &s->cv, id);
 	if (rc == SEMLITE_NOTFOUND)
 		rc = SEMLITE_OK;
-	if (!rc && store_exact_size(s->precision, s->dim))
-		rc = store_del(s->t, STORE_DB_EXACT, k, 8);
+	if (!rc && s->ev.slot)
+		rc = store_vec_del(s->t, &s->ev, id);
 	return rc == SEMLITE_NOTFOUND ? SEMLITE_OK : rc;
 }
 
@@ -854,28 +890,25 @@ static int code_lookup(hnsw_lmdb *s, uint32_t id, const uint8_t **p)
 	MDB_val key = {8, k}, v;
 	/* MDB_SET leaves key alone (MDB_SET_KEY would point it into the
 	 * map, and a reused key would then search the wrong id) */
-	store_key_id(k, s->coll, id);
+	store_key_id(k, s->coll, id / s->cv.per);
 	int rc = cursor_of(s, &s->codes, STORE_DB_CODES);
 	if (rc)
 		return rc;
 	rc = mdb_cursor_get(s->codes, &key, &v, MDB_SET);
-	if (rc == MDB_NOTFOUND && s->tomb &&
+	if (rc && rc != MDB_NOTFOUND)
+		return store_rc(rc, "hnsw: reading codes");
+	rc = rc ? SEMLITE_NOTFOUND : store_vec_slot(&s->cv, &v, id, p);
+	if (rc == SEMLITE_NOTFOUND && s->tomb &&
 	    roaring_bitmap_contains(s->tomb, id)) {
 		/* deleted documents lose their vectors at once; the graph
 		 * walks around them (hnsw.h) */
 		*p = NULL;
 		return SEMLITE_OK;
 	}
-	if (rc == MDB_NOTFOUND)
+	if (rc == SEMLITE_NOTFOUND)
 		return sl_err(SEMLITE_CORRUPT, "codes: node %u has no code",
 		              id);
-	if (rc)
-		return store_rc(rc, "hnsw: reading codes");
-	if (v.mv_size != STORE_CODE_HEADER + (size_t)s->dim)
-		return sl_err(SEMLITE_CORRUPT, "codes: record %u has %zu bytes",
-		              id, v.mv_size);
-	*p = v.mv_data;
-	return SEMLITE_OK;
+	return rc;
 }
 
 /* A write cache copy of the code record p of id (p itself when the copy
@@ -928,10 +961,8 @@ static int lm_get_codes(void *ctx, const uint32_t *ids, uint32_t n,
 static int lm_get_exact(void *ctx, uint32_t id, float *buf, const float **out)
 {
 	hnsw_lmdb *s = ctx;
-	uint8_t k[8];
-	MDB_val v;
-	size_t want = store_exact_size(s->precision, s->dim);
-	store_key_id(k, s->coll, id);
+	const uint8_t *v;
+	size_t want = s->ev.slot;
 	*out = buf;
 	if (!want) { /* int8 only: decode the code */
 		hnsw_code c = {0};
@@ -940,24 +971,20 @@ static int lm_get_exact(void *ctx, uint32_t id, float *buf, const float **out)
 			quant_i8_decode(c.q, c.scale, s->dim, buf);
 		return rc;
 	}
-	int rc = store_get(s->t, STORE_DB_EXACT, k, 8, &v);
+	int rc = store_vec_get(s->t, &s->ev, id, &v);
 	if (rc == SEMLITE_NOTFOUND)
 		return sl_err(SEMLITE_CORRUPT, "exact: node %u has no vector",
 		              id);
 	if (rc)
 		return rc;
-	if (v.mv_size != want)
-		return sl_err(SEMLITE_CORRUPT, "exact: record %u has %zu bytes",
-		              id, v.mv_size);
 	if (s->precision == STORE_PREC_F16) {
-		const uint8_t *p = v.mv_data;
 		for (uint32_t i = 0; i < s->dim; i++)
 			buf[i] = kern_f16_to_f32(
-			    (uint16_t)(p[2 * i] | (uint16_t)p[2 * i + 1] << 8));
-	} else if (((uintptr_t)v.mv_data & 3) == 0) {
-		*out = v.mv_data; /* aligned: zero copy */
+			    (uint16_t)(v[2 * i] | (uint16_t)v[2 * i + 1] << 8));
+	} else if (((uintptr_t)v & 3) == 0) {
+		*out = (const float *)(const void *)v; /* aligned: zero copy */
 	} else {
-		memcpy(buf, v.mv_data, want);
+		memcpy(buf, v, want);
 	}
 	return SEMLITE_OK;
 }
@@ -991,18 +1018,12 @@ static int lm_exact_dot(void *ctx, uint32_t id, const float *q, float *dot,
 	hnsw_code c;
 	int rc = SEMLITE_OK;
 	if (!p) {
-		uint8_t k8[8];
-		MDB_val val;
-		store_key_id(k8, s->coll, id);
-		rc = store_get(s->t, STORE_DB_EXACT, k8, 8, &val);
+		const uint8_t *v = NULL;
+		rc = store_vec_get(s->t, &s->ev, id, &v);
 		if (rc == SEMLITE_NOTFOUND)
 			return sl_err(SEMLITE_CORRUPT,
 			              "exact: node %u has no vector", id);
-		if (!rc && val.mv_size != 2 * (size_t)s->dim)
-			rc = sl_err(SEMLITE_CORRUPT,
-			            "exact: record %u has %zu bytes", id,
-			            val.mv_size);
-		p = val.mv_data;
+		p = v;
 		if (!rc)
 			cache_set_exact(cc, id, p);
 	}

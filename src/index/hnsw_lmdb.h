@@ -20,7 +20,7 @@
 typedef struct hnsw_lmdb_up {
 	uint64_t key;       /* (id << 8 | level) + 1; 0 = empty slot */
 	const uint8_t *ids; /* NULL: not known (look it up) */
-	uint32_t n;
+	uint32_t n; /* ids (write cache) or stored bytes (snapshot cache) */
 } hnsw_lmdb_up;
 
 typedef struct hnsw_lmdb_uptab {
@@ -31,9 +31,9 @@ typedef struct hnsw_lmdb_uptab {
 /* What a read snapshot knows of one node while the cache is hashed. */
 typedef struct hnsw_lmdb_node {
 	const uint8_t *code;  /* code record; NULL = not looked up */
-	const uint8_t *l0;    /* level-0 neighbour ids */
+	const uint8_t *l0;    /* level-0 list as stored (hnsw_links.h) */
 	const uint8_t *exact; /* f16 exact record; NULL = not looked up */
-	uint32_t l0n;         /* level-0 count + 1; 0 = not looked up */
+	uint32_t l0n;         /* its stored bytes + 1; 0 = not looked up */
 	uint32_t key;         /* id + 1; 0 = empty slot */
 } hnsw_lmdb_node;
 
@@ -56,8 +56,8 @@ typedef struct hnsw_lmdb_node {
 #define HNSW_LMDB_DENSE_MAX 32768u
 typedef struct hnsw_lmdb_cache {
 	const uint8_t **code;  /* code record of id; NULL = not looked up */
-	const uint8_t **l0;    /* level-0 neighbour ids of id */
-	uint32_t *l0n;         /* their count + 1; 0 = not looked up */
+	const uint8_t **l0;    /* level-0 list of id as stored */
+	uint32_t *l0n;         /* their bytes + 1; 0 = not looked up */
 	const uint8_t **exact; /* f16 exact record of id; NULL = not yet */
 	hnsw_lmdb_node *tab;   /* cold: the table (code == NULL) */
 	uint32_t tcap, tn;     /* its slots (a power of two) and used */
@@ -110,10 +110,15 @@ typedef struct hnsw_lmdb {
 	const store_txn *t;
 	uint32_t coll, dim, limit;
 	uint8_t precision;
+	store_vecs cv, ev;            /* codes and exact vector blocks */
 	const roaring_bitmap_t *tomb; /* borrowed; NULL = none deleted */
 	MDB_cursor *codes, *links;
-	uint32_t *buf; /* level-0 record being written */
-	float *vbuf;   /* one decoded exact vector */
+	uint32_t *buf; /* list being written, sorted */
+	uint8_t *ebuf; /* its stored bytes (hnsw_links_encode) */
+	uint8_t *lbuf; /* the last list decoded (LE u32) */
+	uint32_t m;    /* M: lists hold up to 2*M ids at level 0 */
+	uint32_t ebuf_cap;
+	float *vbuf; /* one decoded exact vector */
 	uint32_t buf_cap;
 	hnsw_lmdb_cache *cache; /* optional, read transactions only */
 	hnsw_lmdb_wcache *wc;   /* optional, write transactions only */
@@ -121,12 +126,11 @@ typedef struct hnsw_lmdb {
 
 extern const hnsw_store_ops hnsw_lmdb_ops;
 
-/* Opens the store on transaction t for collection coll (its id, dim,
- * precision, and limit = the next internal id). tomb is the collection's
- * tombstone bitmap as the transaction sees it. */
-int hnsw_lmdb_open(hnsw_lmdb *s, const store_txn *t, uint32_t coll,
-                   uint32_t dim, uint8_t precision, uint32_t limit,
-                   const roaring_bitmap_t *tomb);
+/* Opens the store on transaction t for collection r (limit = its next
+ * internal id). tomb is the collection's tombstone bitmap as the
+ * transaction sees it. */
+int hnsw_lmdb_open(hnsw_lmdb *s, const store_txn *t, const store_coll_rec *r,
+                   uint32_t limit, const roaring_bitmap_t *tomb);
 void hnsw_lmdb_close(hnsw_lmdb *s);
 
 /*

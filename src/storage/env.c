@@ -310,6 +310,86 @@ static int sync_dir(const char *path)
 	return rc;
 }
 
+/* Bytes a repacking copy writes between commits (dirty pages are held in
+ * memory until the commit). */
+#define REPACK_CHUNK ((size_t)64 << 20)
+
+/* Copies every record of the source snapshot src into the destination
+ * environment d (a fresh file), tree by tree in key order with
+ * MDB_APPEND. */
+static int repack_trees(const store_txn *src, MDB_env *d)
+{
+	MDB_txn *w = NULL;
+	int rc = mdb_txn_begin(d, NULL, 0, &w);
+	for (int i = 0; i < STORE_DB_COUNT && !rc; i++) {
+		MDB_dbi sd = src->env->dbi[i], dd;
+		MDB_cursor *c = NULL;
+		MDB_val k, v;
+		size_t chunk = 0;
+		rc = mdb_dbi_open(w, db_names[i], MDB_CREATE, &dd);
+		if (!rc)
+			rc = mdb_cursor_open(src->txn, sd, &c);
+		MDB_cursor_op op = MDB_FIRST;
+		while (!rc && !(rc = mdb_cursor_get(c, &k, &v, op))) {
+			op = MDB_NEXT;
+			rc = mdb_put(w, dd, &k, &v, MDB_APPEND);
+			chunk += k.mv_size + v.mv_size;
+			if (!rc && chunk >= REPACK_CHUNK) {
+				chunk = 0;
+				rc = mdb_txn_commit(w);
+				w = NULL;
+				if (!rc)
+					rc = mdb_txn_begin(d, NULL, 0, &w);
+			}
+		}
+		if (rc == MDB_NOTFOUND)
+			rc = MDB_SUCCESS;
+		if (c)
+			mdb_cursor_close(c);
+	}
+	if (!rc) {
+		rc = mdb_txn_commit(w);
+		w = NULL;
+	}
+	if (w)
+		mdb_txn_abort(w);
+	return rc;
+}
+
+/* The compacting copy: a new file with the live records alone, every
+ * B-tree packed full (records appended in key order) and laid out one
+ * tree after another. LMDB's own compacting copy (MDB_CP_COMPACT) leaves
+ * out free pages but copies each page as it is: leaves half filled by
+ * splits stay half filled, and a tree whose pages were allocated over
+ * many transactions stays scattered through the file. */
+static int repack(store_env *e, const char *tmp)
+{
+	MDB_env *d;
+	store_txn src;
+	int rc = mdb_env_create(&d);
+	if (rc)
+		return rc;
+	mdb_env_set_maxdbs(d, STORE_DB_COUNT + 1);
+	rc = store_txn_begin(e, false, &src);
+	if (rc) {
+		mdb_env_close(d);
+		return rc;
+	}
+	MDB_envinfo info;
+	mdb_env_info(e->env, &info);
+	mdb_env_set_mapsize(d, info.me_mapsize);
+	rc = mdb_env_open(
+	    d, tmp, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC | MDB_NOMETASYNC,
+	    0644);
+	if (!rc)
+		rc = repack_trees(&src, d);
+	if (!rc)
+		rc = mdb_env_sync(d, 1);
+	store_txn_abort(&src);
+	mdb_env_close(d);
+	return rc ? store_rc(rc, tmp) : SEMLITE_OK;
+}
+
 int store_env_copy(store_env *e, const char *dest, bool compact)
 {
 	char tmp[4200];
@@ -325,7 +405,18 @@ int store_env_copy(store_env *e, const char *dest, bool compact)
 	if (fd < 0)
 		return sl_err(errno == EEXIST ? SEMLITE_EXISTS : SEMLITE_IOERR,
 		              "%s: cannot create: %s", tmp, strerror(errno));
-	int rc = MDB_MAP_RESIZED;
+	if (compact) {
+		close(fd);
+		int rrc = repack(e, tmp);
+		if (!rrc && (fd = open(tmp, O_RDONLY | O_CLOEXEC)) < 0)
+			rrc = sl_err(SEMLITE_IOERR, "%s: %s", tmp,
+			             strerror(errno));
+		if (rrc) {
+			unlink(tmp);
+			return rrc;
+		}
+	}
+	int rc = compact ? MDB_SUCCESS : MDB_MAP_RESIZED;
 	for (int attempt = 0; attempt < 3 && rc == MDB_MAP_RESIZED; attempt++) {
 		/* held shared like a transaction: the copy reads the map */
 		pthread_rwlock_rdlock(&e->maplock);
@@ -419,6 +510,13 @@ int store_env_free_bytes(store_env *e, uint64_t *bytes)
 	if (!rc)
 		*bytes = pages * st.ms_psize;
 	return rc;
+}
+
+size_t store_env_psize(store_env *e)
+{
+	MDB_stat st;
+	mdb_env_stat(e->env, &st);
+	return st.ms_psize;
 }
 
 uint64_t store_env_map_gen(const store_env *e)

@@ -51,7 +51,9 @@
  *       20 u32 HNSW ef_construction     24 u64 seed
  *       32 u64 model hash (store_hash64 of the model blob; the pin)
  *       40 u64 model blob length        48 u32 model chunk count
- *       52..63 reserved (0)
+ *       52 u32 ids per codes block    56 u32 ids per exact block (0
+ *                                        for precision int8)
+ *       60..63 reserved (0)
  *   'n' COLL                             counters, 32 bytes: u32 next
  *                                        internal id, u32 live documents,
  *                                        u64 payload bytes (uncompressed
@@ -100,14 +102,27 @@
  *           value: u32 internal id (exactly 4 bytes, not checked: its
  *           range is validated against the counters instead).
  *
- * codes     key: COLL + u32 internal id (BE)
- *           value: f32 scale, f32 squared L2 norm of the stored vector,
- *           then dim int8 codes (quant_i8_encode). 8 + dim bytes exactly.
- *           Present exactly for live documents that have a vector.
+ * codes     vector blocks (below) of code records: f32 scale, f32
+ *           squared L2 norm of the stored vector, then dim int8 codes
+ *           (quant_i8_encode); 8 + dim bytes. Present exactly for live
+ *           documents that have a vector.
  *
- * exact     key: COLL + u32 internal id (BE)
- *           value: dim IEEE binary16 (precision f16) or binary32
- *           (precision f32) values; absent for precision int8.
+ * exact     vector blocks of dim IEEE binary16 (precision f16) or
+ *           binary32 (precision f32) values; none for precision int8.
+ *           Present exactly where the code is.
+ *
+ * Vector blocks (src/storage/vecblk.c): the records of `per` consecutive
+ *           internal ids share one value. key: COLL + u32 block number b
+ *           (BE), holding ids b * per ... b * per + per - 1 (per is the
+ *           collection record's codes or exact block size). value: a
+ *           presence bitmap of ceil(per / 64) * 8 bytes (bit i of byte
+ *           i / 8, least significant first: slot i holds a record), then
+ *           slots 0 .. n - 1 of the fixed record size, where slot n - 1 is
+ *           the last present one (the value ends there; no bit is set past
+ *           it). An absent slot inside is zeros. A block with no record
+ *           left is deleted. The block size is chosen when the collection
+ *           is created so that a full block fills its LMDB overflow pages
+ *           (up to 8 pages) best.
  *
  * bitmaps   key: COLL + u8 kind + kind-specific bytes
  *             'T'                        tombstones: internal ids deleted
@@ -125,7 +140,13 @@
  *           (src/api/compact.c) removes tombstoned ids from every filter
  *           bitmap and empties the tombstones.
  *
- * links     reserved for the HNSW index (src/index).
+ * links     the HNSW graph (src/index/hnsw_lmdb.c). key: COLL + u32
+ *           internal id (BE) + u8 level. value: level 0: u8 top level of
+ *           the node, then its neighbour list; upper levels: the list
+ *           alone. A list is its ids in ascending order, the first as an
+ *           unsigned LEB128 varint and each next as its gap to the
+ *           previous (src/index/hnsw_links.h); at most 2·M ids at level 0
+ *           and M above.
  * postings  keyword search (BM25), maintained by src/api/keyword.c in the
  *           same write transaction as the documents.
  *           key COLL + u32 BE segment number s + term bytes (a folded,
@@ -147,15 +168,17 @@
  *
  * Version history: 1 — first layout; 2 — postings split into segments
  * of 4,096 ids (key COLL + u32 BE segment + term), collection flag bits 1
- * (no ANN index) and 2 (no keyword index). A version-1 file opens as
- * SEMLITE_VERSION.
+ * (no ANN index) and 2 (no keyword index); 3 — codes and exact vectors
+ * in vector blocks (collection record bytes 52..59), neighbour lists as
+ * sorted varint gaps after a 1-byte level-0 header (were u32 ids after 4
+ * bytes). Older files open as SEMLITE_VERSION.
  */
 #ifndef SL_STORAGE_FORMAT_H
 #define SL_STORAGE_FORMAT_H
 
 #include <stdint.h>
 
-#define STORE_FORMAT_VERSION 2u
+#define STORE_FORMAT_VERSION 3u
 #define STORE_MAGIC          "SEMLITE"  /* 8 bytes with its NUL */
 #define STORE_MODEL_MAGIC    "SLMODEL1" /* 8 bytes, no NUL stored */
 
@@ -168,6 +191,9 @@
 #define STORE_MAX_EXT_ID     256
 #define STORE_MAX_FILTER_KEY 400
 #define STORE_MAX_DIM        65536u
+/* Vector blocks: at most this many ids, and bytes, per block value. */
+#define STORE_VEC_MAX_PER   65536u
+#define STORE_VEC_MAX_BLOCK (64u << 20)
 #define STORE_MODEL_CHUNK    (1u << 20)
 /* Largest decompressed document record we accept (text + metadata). */
 #define STORE_MAX_DOC (64u << 20)

@@ -67,6 +67,14 @@ static size_t coll_key(uint8_t *k, const char *name)
 	return n + 2;
 }
 
+/* A block of per ids of slot bytes each is one we would write. */
+static bool vec_per_ok(uint32_t per, size_t slot)
+{
+	return per >= 1 && per <= STORE_VEC_MAX_PER &&
+	       store_vec_bitmap(per) + (size_t)per * slot <=
+	           STORE_VEC_MAX_BLOCK;
+}
+
 int store_coll_decode(const uint8_t *p, size_t n, store_coll_rec *r)
 {
 	if (n != STORE_COLL_REC_SIZE || sl_load_u32le(p) != 1)
@@ -83,6 +91,8 @@ int store_coll_decode(const uint8_t *p, size_t n, store_coll_rec *r)
 	r->model_hash = sl_load_u64le(p + 32);
 	r->model_len = sl_load_u64le(p + 40);
 	r->model_chunks = sl_load_u32le(p + 48);
+	r->codes_per = sl_load_u32le(p + 52);
+	r->exact_per = sl_load_u32le(p + 56);
 	if (r->dim == 0 || r->dim > STORE_MAX_DIM ||
 	    r->metric > STORE_METRIC_L2 || r->precision > STORE_PREC_F32 ||
 	    (r->flags & ~STORE_COLL_FLAGS))
@@ -94,6 +104,11 @@ int store_coll_decode(const uint8_t *p, size_t n, store_coll_rec *r)
 	    (r->model_len == 0 || need != r->model_chunks))
 		return sl_err(SEMLITE_CORRUPT,
 		              "meta: collection record has a bad model size");
+	size_t ex = store_exact_size(r->precision, r->dim);
+	if (!vec_per_ok(r->codes_per, STORE_CODE_HEADER + (size_t)r->dim) ||
+	    (ex ? !vec_per_ok(r->exact_per, ex) : r->exact_per != 0))
+		return sl_err(SEMLITE_CORRUPT,
+		              "meta: collection record has bad vector blocks");
 	return SEMLITE_OK;
 }
 
@@ -130,6 +145,8 @@ int store_coll_put(const store_txn *t, const char *name,
 	sl_store_u64le(p + 32, r->model_hash);
 	sl_store_u64le(p + 40, r->model_len);
 	sl_store_u32le(p + 48, r->model_chunks);
+	sl_store_u32le(p + 52, r->codes_per);
+	sl_store_u32le(p + 56, r->exact_per);
 	return store_put_checked(t, STORE_DB_META, k, coll_key(k, name), p,
 	                         sizeof p);
 }

@@ -75,6 +75,8 @@ int store_env_copy(store_env *e, const char *dest, bool compact);
  * what a compacting copy leaves out. SEMLITE_CORRUPT for a malformed
  * free-list record. */
 int store_env_free_bytes(store_env *e, uint64_t *bytes);
+/* LMDB's page size of the file. */
+size_t store_env_psize(store_env *e);
 
 /* Doubles the map size. The calling thread must hold no transaction.
  * Returns SEMLITE_FULL when the map cannot grow further (or the lock
@@ -171,6 +173,8 @@ typedef struct store_coll_rec {
 	uint64_t model_hash;
 	uint64_t model_len;
 	uint32_t model_chunks;
+	uint32_t codes_per; /* ids per codes block (vecblk.c) */
+	uint32_t exact_per; /* ids per exact block; 0 for int8 */
 } store_coll_rec;
 
 typedef struct store_counters {
@@ -247,6 +251,61 @@ int store_dict_train(const void *samples, const size_t *sizes, unsigned n,
 
 /* Bytes of an exact-vector record for this precision (0 for int8). */
 size_t store_exact_size(uint8_t precision, uint32_t dim);
+
+/* ---- vector blocks (vecblk.c; format.h, "codes" and "exact") --------- */
+
+/* Where one kind of per-id vector record of a collection lives: `per`
+ * consecutive internal ids share one LMDB value of `slot`-byte records. */
+typedef struct store_vecs {
+	store_db db;   /* STORE_DB_CODES or STORE_DB_EXACT */
+	uint32_t coll; /* collection id */
+	uint32_t slot; /* bytes of one id's record */
+	uint32_t per;  /* ids per block */
+} store_vecs;
+
+/* One block value, validated (store_vec_block). */
+typedef struct store_vblock {
+	uint32_t first;       /* internal id of slot 0 */
+	uint32_t n;           /* slots stored (the value ends after them) */
+	const uint8_t *bits;  /* presence: bit i of byte i / 8, LSB first */
+	const uint8_t *slots; /* n records of `slot` bytes */
+} store_vblock;
+
+/* The layout of collection r's codes (db STORE_DB_CODES) or exact vectors
+ * (STORE_DB_EXACT; slot and per 0 for an int8 collection). */
+store_vecs store_vecs_of(const store_coll_rec *r, store_db db);
+/* Ids per block for records of `slot` bytes on `psize`-byte pages: the
+ * block (bitmap + slots + LMDB's 16-byte overflow header) that fills its
+ * pages best, up to 8 pages (or the pages one record needs). */
+uint32_t store_vec_per(size_t slot, size_t psize);
+/* Bytes of the presence bitmap of a block of per ids (a multiple of 8). */
+size_t store_vec_bitmap(uint32_t per);
+/* Sets the block sizes of a new collection record for psize-byte pages. */
+void store_vec_layout(store_coll_rec *r, size_t psize);
+
+/* Validates a block value read with a cursor (key COLL + block number;
+ * the caller checked COLL); `full` also requires no presence bit past the
+ * stored slots and at least one set (the check; readers skip that). */
+int store_vec_block(const store_vecs *s, const MDB_val *k, const MDB_val *v,
+                    bool full, store_vblock *out);
+static inline bool store_vblock_has(const store_vblock *b, uint32_t i)
+{
+	return i < b->n && (b->bits[i >> 3] >> (i & 7) & 1);
+}
+/* The record of id inside block value v (the block id / per): *p points
+ * into v; SEMLITE_NOTFOUND when the slot is empty. */
+int store_vec_slot(const store_vecs *s, const MDB_val *v, uint32_t id,
+                   const uint8_t **p);
+/* The record of id (a view into the map, valid until the transaction
+ * writes or ends); SEMLITE_NOTFOUND when id has none. */
+int store_vec_get(const store_txn *t, const store_vecs *s, uint32_t id,
+                  const uint8_t **p);
+/* Makes room for id's record and marks it present; *w receives where to
+ * write its `slot` bytes (valid until the next write in the transaction). */
+int store_vec_put(const store_txn *t, const store_vecs *s, uint32_t id,
+                  void **w);
+/* Removes id's record; SEMLITE_NOTFOUND when it had none. */
+int store_vec_del(const store_txn *t, const store_vecs *s, uint32_t id);
 
 /* ---- model chunks ----------------------------------------------------- */
 

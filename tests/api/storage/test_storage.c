@@ -134,7 +134,8 @@ static void test_upsert_delete_reopen(void **state)
 }
 
 /* semlite_db_copy: a compacted copy made while a read snapshot of the
- * source is open leaves out the free pages (smaller file), holds the same
+ * source is open leaves out the free pages and repacks the half-empty
+ * ones (smaller than the used pages), holds the same
  * documents and answers searches identically; a plain copy is as large as
  * the source's used pages; dest in the way is EXISTS and untouched. */
 static void test_copy(void **state)
@@ -192,7 +193,13 @@ static void test_copy(void **state)
 	assert_int_equal(semlite_db_free_bytes(cdb, &dst_free), 0);
 	assert_true(src_free > 0);
 	assert_int_equal(dst_free, 0);
-	assert_true(dst_bytes <= src_bytes - src_free);
+	/* and well under its used pages: the trees are repacked full (a
+	 * page-by-page copy, MDB_CP_COMPACT, kept 99% of them here; the
+	 * repacked copy 67%) */
+	printf("copy: source %llu bytes, %llu free; compacted %llu\n",
+	       (unsigned long long)src_bytes, (unsigned long long)src_free,
+	       (unsigned long long)dst_bytes);
+	assert_true(dst_bytes * 4 < (src_bytes - src_free) * 3);
 	char report[256];
 	assert_int_equal(semlite_db_check(cdb, report, sizeof report), 0);
 	assert_int_equal(semlite_collection_open(cdb, "c", &cc), 0);
