@@ -144,12 +144,11 @@ static int check_vec(chk *k, const MDB_val *kv, const MDB_val *v, store_db db)
 		return BAD("%s: a block in an int8 collection",
 		           store_db_name(db));
 	int rc = store_vec_block(&s, kv, v, true, &b);
-	for (uint32_t i = 0; i < b.n && !rc; i++)
-		if (store_vblock_has(&b, i)) {
-			rc = id_ok(k, db, b.first + i);
-			if (!rc)
-				rc = has(k, STORE_DB_DOCS, b.first + i, 0);
-		}
+	for (uint32_t i = 0, j = 0; !rc && store_vblock_next(&b, &i, &j);) {
+		rc = id_ok(k, db, b.first + i - 1);
+		if (!rc)
+			rc = has(k, STORE_DB_DOCS, b.first + i - 1, 0);
+	}
 	return rc;
 }
 

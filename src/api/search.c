@@ -215,11 +215,9 @@ static int walk_block(const kern_ops *k, const store_vecs *cv, const query *q,
                       const roaring_bitmap_t *allow, heap *h, flat_cache *fc,
                       scan_block *b, const store_vblock *vb)
 {
-	for (uint32_t i = 0; i < vb->n; i++) {
-		if (!store_vblock_has(vb, i))
-			continue;
-		uint32_t id = vb->first + i;
-		const uint8_t *rec = vb->slots + (size_t)i * cv->slot;
+	for (uint32_t i = 0, j = 0; store_vblock_next(vb, &i, &j);) {
+		uint32_t id = vb->first + i - 1;
+		const uint8_t *rec = vb->slots + (size_t)(j - 1) * cv->slot;
 		if (fc && !cache_push(fc, id, rec))
 			return SEMLITE_NOMEM;
 		if (!fc && (!allow || roaring_bitmap_contains(allow, id)))

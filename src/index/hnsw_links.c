@@ -1,55 +1,97 @@
 /*
- * hnsw_links.c — neighbour lists as sorted varint gaps (hnsw_links.h).
+ * hnsw_links.c — neighbour lists as bit-packed sorted gaps (hnsw_links.h).
  */
 #include "index/hnsw_links.h"
 #include "common/common.h"
 
+static size_t put_varint(uint8_t *out, uint32_t v)
+{
+	size_t n = 0;
+	while (v >= 0x80) {
+		out[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	out[n++] = (uint8_t)v;
+	return n;
+}
+
+/* A varint of at most 5 bytes at p[*i..len); -1 when cut short or
+ * longer. */
+static int get_varint(const uint8_t *p, size_t len, size_t *i, uint64_t *v)
+{
+	*v = 0;
+	for (int shift = 0; shift <= 28; shift += 7) {
+		if (*i == len)
+			return -1;
+		uint8_t b = p[(*i)++];
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return 0;
+	}
+	return -1;
+}
+
 size_t hnsw_links_encode(uint32_t *ids, uint32_t n, uint8_t *out)
 {
+	if (!n)
+		return 0;
 	for (uint32_t i = 1; i < n; i++) { /* n <= 2*M: insertion sort */
 		uint32_t x = ids[i], j = i;
 		for (; j > 0 && ids[j - 1] > x; j--)
 			ids[j] = ids[j - 1];
 		ids[j] = x;
 	}
-	size_t len = 0;
-	uint32_t prev = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t v = ids[i] - prev;
-		prev = ids[i];
-		while (v >= 0x80) {
-			out[len++] = (uint8_t)(v | 0x80);
-			v >>= 7;
-		}
-		out[len++] = (uint8_t)v;
+	uint32_t maxgap = 0, w = 0;
+	for (uint32_t i = 1; i < n; i++)
+		if (ids[i] - ids[i - 1] > maxgap)
+			maxgap = ids[i] - ids[i - 1];
+	while (w < 32 && maxgap >> w)
+		w++;
+	size_t len = put_varint(out, n);
+	out[len++] = (uint8_t)w;
+	len += put_varint(out + len, ids[0]);
+	uint64_t acc = 0;
+	unsigned bits = 0;
+	for (uint32_t i = 1; i < n; i++) {
+		acc |= (uint64_t)(ids[i] - ids[i - 1]) << bits;
+		bits += w;
+		for (; bits >= 8; bits -= 8, acc >>= 8)
+			out[len++] = (uint8_t)acc;
 	}
+	if (bits)
+		out[len++] = (uint8_t)acc;
 	return len;
 }
 
 int hnsw_links_decode(const uint8_t *p, size_t len, uint32_t cap, uint8_t *out,
                       uint32_t *n)
 {
-	uint64_t id = 0;
-	uint32_t k = 0;
 	size_t i = 0;
-	while (i < len) {
-		uint64_t v = p[i++];
-		if (v & 0x80) { /* gaps of 128 or more */
-			v &= 0x7f;
-			for (int shift = 7;; shift += 7) {
-				if (i == len || shift > 28)
-					return -1;
-				uint8_t b = p[i++];
-				v |= (uint64_t)(b & 0x7f) << shift;
-				if (!(b & 0x80))
-					break;
-			}
+	uint64_t cnt, x;
+	*n = 0;
+	if (!len)
+		return 0;
+	if (get_varint(p, len, &i, &cnt) || cnt == 0 || cnt > cap || i == len)
+		return -1;
+	unsigned w = p[i++];
+	if (w > 32 || get_varint(p, len, &i, &x) || x > UINT32_MAX ||
+	    len - i != ((cnt - 1) * w + 7) / 8)
+		return -1;
+	uint64_t mask = (UINT64_C(1) << w) - 1, acc = 0;
+	unsigned bits = 0;
+	sl_store_u32le(out, (uint32_t)x);
+	for (uint32_t k = 1; k < cnt; k++) {
+		while (bits < w) { /* the length check keeps i < len here */
+			acc |= (uint64_t)p[i++] << bits;
+			bits += 8;
 		}
-		id += v;
-		if (id > UINT32_MAX || k == cap)
+		x += acc & mask;
+		acc >>= w;
+		bits -= w;
+		if (x > UINT32_MAX)
 			return -1;
-		sl_store_u32le(out + 4 * (size_t)k++, (uint32_t)id);
+		sl_store_u32le(out + 4 * (size_t)k, (uint32_t)x);
 	}
-	*n = k;
+	*n = (uint32_t)cnt;
 	return 0;
 }

@@ -119,11 +119,46 @@ static void up_clear(hnsw_lmdb_uptab *t)
 
 #define WC_BLOCK (1u << 20) /* arena block bytes */
 
-typedef struct wc_block {
-	struct wc_block *next;
+struct hnsw_lmdb_ablock {
+	struct hnsw_lmdb_ablock *next;
 	size_t used, cap;
 	uint8_t *mem;
-} wc_block;
+};
+
+/* n bytes (8-aligned) from arena a; NULL past budget or out of memory. */
+static void *arena_alloc(hnsw_lmdb_arena *a, size_t n, size_t budget)
+{
+	n = (n + 7) & ~(size_t)7;
+	struct hnsw_lmdb_ablock *b = a->blocks;
+	if (!b || b->cap - b->used < n) {
+		size_t cap = n > WC_BLOCK ? n : WC_BLOCK;
+		if (a->total + cap > budget)
+			return NULL;
+		b = sl_malloc(sizeof *b + cap + 8);
+		if (!b)
+			return NULL;
+		b->mem = (uint8_t *)(((uintptr_t)(b + 1) + 7) & ~(uintptr_t)7);
+		b->cap = cap;
+		b->used = 0;
+		b->next = a->blocks;
+		a->blocks = b;
+		a->total += cap;
+	}
+	void *p = b->mem + b->used;
+	b->used += n;
+	return p;
+}
+
+/* Frees every block of a. */
+static void arena_free(hnsw_lmdb_arena *a)
+{
+	for (struct hnsw_lmdb_ablock *b = a->blocks, *nx; b; b = nx) {
+		nx = b->next;
+		sl_free(b);
+	}
+	a->blocks = NULL;
+	a->total = 0;
+}
 
 /* l0[id] is a slot of 2 + 2*M u32: list length, top level, then the ids
  * (little-endian, as stored); code[id] a copy of the code record. */
@@ -132,20 +167,20 @@ struct hnsw_lmdb_wcache {
 	uint8_t **code;
 	uint32_t **l0;
 	hnsw_lmdb_uptab up; /* ids point at arena slots of M u32 (LE) */
-	wc_block *blocks;
-	size_t total, budget;
+	hnsw_lmdb_arena arena;
+	size_t budget;
 };
 
-/* HNSW_LMDB_WCACHE_BUDGET, or SEMLITE_WCACHE_BUDGET (bytes) from the
- * environment: tests run the over-budget path (records read from LMDB
- * each time) with 0. */
-static size_t wc_budget(void)
+/* Bytes from the environment variable `name`, else def: tests run the
+ * over-budget paths with 0 (SEMLITE_WCACHE_BUDGET: write-transaction
+ * records read from LMDB each time; SEMLITE_LISTS_BUDGET: lists decoded
+ * at each visit). */
+static size_t env_budget(const char *name, size_t def)
 {
-	const char *e = getenv("SEMLITE_WCACHE_BUDGET");
+	const char *e = getenv(name);
 	char *end;
 	unsigned long long v = e ? strtoull(e, &end, 10) : 0;
-	return e && *e && !*end && v <= SIZE_MAX ? (size_t)v
-	                                         : HNSW_LMDB_WCACHE_BUDGET;
+	return e && *e && !*end && v <= SIZE_MAX ? (size_t)v : def;
 }
 
 int hnsw_lmdb_wcache_new(uint32_t dim, uint32_t m, hnsw_lmdb_wcache **out)
@@ -155,26 +190,16 @@ int hnsw_lmdb_wcache_new(uint32_t dim, uint32_t m, hnsw_lmdb_wcache **out)
 		return sl_err(SEMLITE_NOMEM, "hnsw: out of memory");
 	(*out)->dim = dim;
 	(*out)->m = m;
-	(*out)->budget = wc_budget();
+	(*out)->budget =
+	    env_budget("SEMLITE_WCACHE_BUDGET", HNSW_LMDB_WCACHE_BUDGET);
 	return SEMLITE_OK;
-}
-
-/* Frees the arena (every copy's bytes). */
-static void wc_blocks_free(hnsw_lmdb_wcache *w)
-{
-	for (wc_block *b = w->blocks, *nx; b; b = nx) {
-		nx = b->next;
-		sl_free(b);
-	}
-	w->blocks = NULL;
-	w->total = 0;
 }
 
 void hnsw_lmdb_wcache_free(hnsw_lmdb_wcache *w)
 {
 	if (!w)
 		return;
-	wc_blocks_free(w);
+	arena_free(&w->arena);
 	sl_free(w->code);
 	sl_free(w->l0);
 	sl_free(w->up.a);
@@ -185,7 +210,7 @@ void hnsw_lmdb_wcache_reset(hnsw_lmdb_wcache *w)
 {
 	if (!w)
 		return;
-	wc_blocks_free(w);
+	arena_free(&w->arena);
 	if (w->cap) {
 		memset(w->code, 0, (size_t)w->cap * sizeof *w->code);
 		memset(w->l0, 0, (size_t)w->cap * sizeof *w->l0);
@@ -228,28 +253,10 @@ static bool wc_fit(hnsw_lmdb_wcache *w, uint32_t id, uint32_t limit)
 	return true;
 }
 
-/* n bytes (8-aligned) from the arena; NULL over budget or out of memory. */
+/* n bytes (8-aligned) from the copies' arena; NULL over budget. */
 static void *wc_alloc(hnsw_lmdb_wcache *w, size_t n)
 {
-	n = (n + 7) & ~(size_t)7;
-	wc_block *b = w->blocks;
-	if (!b || b->cap - b->used < n) {
-		size_t cap = n > WC_BLOCK ? n : WC_BLOCK;
-		if (w->total + cap > w->budget)
-			return NULL;
-		b = sl_malloc(sizeof *b + cap + 8);
-		if (!b)
-			return NULL;
-		b->mem = (uint8_t *)(((uintptr_t)(b + 1) + 7) & ~(uintptr_t)7);
-		b->cap = cap;
-		b->used = 0;
-		b->next = w->blocks;
-		w->blocks = b;
-		w->total += cap;
-	}
-	void *p = b->mem + b->used;
-	b->used += n;
-	return p;
+	return arena_alloc(&w->arena, n, w->budget);
 }
 
 /* The level-0 slot of id, created (empty) when asked and possible. */
@@ -501,6 +508,7 @@ void hnsw_lmdb_cache_clear(hnsw_lmdb_cache *c)
 	}
 	c->tn = 0;
 	up_clear(&c->up);
+	arena_free(&c->lists);
 	c->entry_known = false;
 }
 
@@ -509,6 +517,7 @@ void hnsw_lmdb_cache_free(hnsw_lmdb_cache *c)
 	dense_free(c);
 	sl_free(c->tab);
 	sl_free(c->up.a);
+	arena_free(&c->lists);
 	memset(c, 0, sizeof *c);
 }
 
@@ -678,8 +687,7 @@ static int links_decode(hnsw_lmdb *s, uint32_t id, int level, const uint8_t *p,
 }
 
 /* The list of (id, level) when a cache knows it: *hit says whether one
- * did (the snapshot cache holds the stored bytes, the write cache the
- * ids). */
+ * did. */
 static int links_cached(hnsw_lmdb *s, uint32_t id, int level,
                         const uint8_t **ids, uint32_t *n, bool *hit)
 {
@@ -689,8 +697,11 @@ static int links_cached(hnsw_lmdb *s, uint32_t id, int level,
 	if (level == 0) {
 		const uint8_t *l0 = NULL;
 		uint32_t l0n = cache_l0(cc, id, &l0);
-		if (l0n)
-			return links_decode(s, id, 0, l0, l0n - 1, ids, n);
+		if (l0n) {
+			*ids = l0;
+			*n = l0n - 1;
+			return SEMLITE_OK;
+		}
 		uint32_t *slot = wc_slot(s, id, false);
 		if (slot) {
 			*ids = (const uint8_t *)(slot + 2);
@@ -707,11 +718,37 @@ static int links_cached(hnsw_lmdb *s, uint32_t id, int level,
 		*hit = false;
 		return SEMLITE_OK;
 	}
-	if (cc)
-		return links_decode(s, id, level, e->ids, e->n, ids, n);
 	*ids = e->ids;
 	*n = e->n;
 	return SEMLITE_OK;
+}
+
+/* Keeps a copy of the decoded list ids[n] of (id, level) in the snapshot
+ * cache and hands it out (nothing past the cache's budget). */
+static void cache_list(hnsw_lmdb_cache *cc, uint32_t id, int level,
+                       const uint8_t **ids, uint32_t n)
+{
+	static const uint8_t none[4];
+	if (!cc->lists_budget)
+		cc->lists_budget = 1 + env_budget("SEMLITE_LISTS_BUDGET",
+		                                  HNSW_LMDB_LISTS_BUDGET);
+	uint8_t *copy =
+	    n ? arena_alloc(&cc->lists, 4 * (size_t)n, cc->lists_budget - 1)
+	      : (uint8_t *)none;
+	if (!copy)
+		return;
+	if (n)
+		memcpy(copy, *ids, 4 * (size_t)n);
+	*ids = copy;
+	if (level == 0) {
+		cache_set_l0(cc, id, copy, n);
+	} else {
+		hnsw_lmdb_up *e = up_add(&cc->up, id, level);
+		if (e) {
+			e->ids = copy;
+			e->n = n;
+		}
+	}
 }
 
 static int lm_get_links(void *ctx, uint32_t id, int level, const uint8_t **ids,
@@ -738,15 +775,8 @@ static int lm_get_links(void *ctx, uint32_t id, int level, const uint8_t **ids,
 	size_t len = v.mv_size - hdr;
 	if ((rc = links_decode(s, id, level, p, len, ids, n)))
 		return rc;
-	if (level == 0 && cc) {
-		cache_set_l0(cc, id, p, (uint32_t)len);
-	} else if (cc) {
-		hnsw_lmdb_up *e = up_add(&cc->up, id, level);
-		if (e) {
-			e->ids = p;
-			e->n = (uint32_t)len;
-		}
-	}
+	if (cc)
+		cache_list(cc, id, level, ids, *n);
 	if (level == 0 && s->wc)
 		return l0_copy(s, id, v.mv_data, ids, *n);
 	if (s->wc)

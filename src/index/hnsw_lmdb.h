@@ -20,7 +20,7 @@
 typedef struct hnsw_lmdb_up {
 	uint64_t key;       /* (id << 8 | level) + 1; 0 = empty slot */
 	const uint8_t *ids; /* NULL: not known (look it up) */
-	uint32_t n; /* ids (write cache) or stored bytes (snapshot cache) */
+	uint32_t n;
 } hnsw_lmdb_up;
 
 typedef struct hnsw_lmdb_uptab {
@@ -28,12 +28,19 @@ typedef struct hnsw_lmdb_uptab {
 	uint32_t cap, n; /* slots (a power of two) and used */
 } hnsw_lmdb_uptab;
 
+/* Blocks of memory handed out in pieces and freed all at once
+ * (hnsw_lmdb.c). */
+typedef struct hnsw_lmdb_arena {
+	struct hnsw_lmdb_ablock *blocks;
+	size_t total; /* bytes of the blocks */
+} hnsw_lmdb_arena;
+
 /* What a read snapshot knows of one node while the cache is hashed. */
 typedef struct hnsw_lmdb_node {
 	const uint8_t *code;  /* code record; NULL = not looked up */
-	const uint8_t *l0;    /* level-0 list as stored (hnsw_links.h) */
+	const uint8_t *l0;    /* level-0 neighbour ids (decoded) */
 	const uint8_t *exact; /* f16 exact record; NULL = not looked up */
-	uint32_t l0n;         /* its stored bytes + 1; 0 = not looked up */
+	uint32_t l0n;         /* its count + 1; 0 = not looked up */
 	uint32_t key;         /* id + 1; 0 = empty slot */
 } hnsw_lmdb_node;
 
@@ -54,15 +61,21 @@ typedef struct hnsw_lmdb_node {
  * variable SEMLITE_CACHE_DENSE_MAX replaces HNSW_LMDB_DENSE_MAX for caches
  * made after it is set (tests). */
 #define HNSW_LMDB_DENSE_MAX 32768u
+/* Bytes of decoded neighbour lists a snapshot cache keeps (about 90 a
+ * node at M 16); past it lists are decoded at each visit. The
+ * environment variable SEMLITE_LISTS_BUDGET replaces it (tests). */
+#define HNSW_LMDB_LISTS_BUDGET ((size_t)256 << 20)
 typedef struct hnsw_lmdb_cache {
 	const uint8_t **code;  /* code record of id; NULL = not looked up */
-	const uint8_t **l0;    /* level-0 list of id as stored */
-	uint32_t *l0n;         /* their bytes + 1; 0 = not looked up */
+	const uint8_t **l0;    /* level-0 neighbour ids of id (decoded) */
+	uint32_t *l0n;         /* their count + 1; 0 = not looked up */
 	const uint8_t **exact; /* f16 exact record of id; NULL = not yet */
 	hnsw_lmdb_node *tab;   /* cold: the table (code == NULL) */
 	uint32_t tcap, tn;     /* its slots (a power of two) and used */
 	uint32_t cap;          /* ids covered (the snapshot's id limit) */
 	hnsw_lmdb_uptab up;    /* upper-level lists */
+	hnsw_lmdb_arena lists; /* the lists' ids, decoded (stored packed) */
+	size_t lists_budget;   /* its budget + 1; 0 = not read yet */
 	bool entry_known;      /* ep/top below were read */
 	uint32_t ep;
 	int top;

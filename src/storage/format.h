@@ -116,13 +116,13 @@
  *           (BE), holding ids b * per ... b * per + per - 1 (per is the
  *           collection record's codes or exact block size). value: a
  *           presence bitmap of ceil(per / 64) * 8 bytes (bit i of byte
- *           i / 8, least significant first: slot i holds a record), then
- *           slots 0 .. n - 1 of the fixed record size, where slot n - 1 is
- *           the last present one (the value ends there; no bit is set past
- *           it). An absent slot inside is zeros. A block with no record
- *           left is deleted. The block size is chosen when the collection
- *           is created so that a full block fills its LMDB overflow pages
- *           (up to 8 pages) best.
+ *           i / 8, least significant first: id b * per + i has a record;
+ *           no bit set at or past per), then one fixed-size record per set
+ *           bit, in id order (the record of slot i is number rank(i), the
+ *           set bits below i). A block with no record left is deleted.
+ *           The block size is chosen when the collection is created so
+ *           that a full block fills its LMDB overflow pages (up to 16
+ *           pages) best.
  *
  * bitmaps   key: COLL + u8 kind + kind-specific bytes
  *             'T'                        tombstones: internal ids deleted

@@ -266,9 +266,10 @@ typedef struct store_vecs {
 /* One block value, validated (store_vec_block). */
 typedef struct store_vblock {
 	uint32_t first;       /* internal id of slot 0 */
-	uint32_t n;           /* slots stored (the value ends after them) */
+	uint32_t per;         /* slots (ids) of the block */
+	uint32_t n;           /* records stored */
 	const uint8_t *bits;  /* presence: bit i of byte i / 8, LSB first */
-	const uint8_t *slots; /* n records of `slot` bytes */
+	const uint8_t *slots; /* n records of `slot` bytes, in slot order */
 } store_vblock;
 
 /* The layout of collection r's codes (db STORE_DB_CODES) or exact vectors
@@ -276,7 +277,7 @@ typedef struct store_vblock {
 store_vecs store_vecs_of(const store_coll_rec *r, store_db db);
 /* Ids per block for records of `slot` bytes on `psize`-byte pages: the
  * block (bitmap + slots + LMDB's 16-byte overflow header) that fills its
- * pages best, up to 8 pages (or the pages one record needs). */
+ * pages best, up to 16 pages (or the pages one record needs). */
 uint32_t store_vec_per(size_t slot, size_t psize);
 /* Bytes of the presence bitmap of a block of per ids (a multiple of 8). */
 size_t store_vec_bitmap(uint32_t per);
@@ -284,13 +285,24 @@ size_t store_vec_bitmap(uint32_t per);
 void store_vec_layout(store_coll_rec *r, size_t psize);
 
 /* Validates a block value read with a cursor (key COLL + block number;
- * the caller checked COLL); `full` also requires no presence bit past the
- * stored slots and at least one set (the check; readers skip that). */
+ * the caller checked COLL); `full` also requires exactly one record per
+ * set bit and no bit past the block's ids (the check; readers walk with
+ * store_vblock_next, which stops at whichever ends first). */
 int store_vec_block(const store_vecs *s, const MDB_val *k, const MDB_val *v,
                     bool full, store_vblock *out);
-static inline bool store_vblock_has(const store_vblock *b, uint32_t i)
+/* Walks a block's records in id order: start with *i = *j = 0; each true
+ * return gives slot *i - 1 and record *j - 1. */
+static inline bool store_vblock_next(const store_vblock *b, uint32_t *i,
+                                     uint32_t *j)
 {
-	return i < b->n && (b->bits[i >> 3] >> (i & 7) & 1);
+	while (*i < b->per && *j < b->n) {
+		uint32_t k = (*i)++;
+		if (b->bits[k >> 3] >> (k & 7) & 1) {
+			(*j)++;
+			return true;
+		}
+	}
+	return false;
 }
 /* The record of id inside block value v (the block id / per): *p points
  * into v; SEMLITE_NOTFOUND when the slot is empty. */

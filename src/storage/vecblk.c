@@ -8,27 +8,35 @@
  * tail of every page unused (7 f16 vectors of dim 256 fill 3,710 of a
  * page's 4,080 bytes), and a file grown by many write transactions
  * scattered each tree's leaf pages among the others'. A block is sized to
- * fill whole overflow pages (up to 8, 32 KiB on 4 KiB pages), which LMDB
+ * fill whole overflow pages (up to 16, 64 KiB on 4 KiB pages), which LMDB
  * allocates contiguously: ids that are neighbours are neighbours in the
  * file whatever the build's history, so the kernel's fault-around maps
  * several of a first query's records per page fault, and the B-tree left
  * to walk has one small entry per block instead of a leaf entry per id.
  *
- * Writes copy the block (at most a few tens of KiB) before reserving its
- * new size: LMDB rewrites a value in place only when its pages are dirty
- * in this transaction and large enough, and otherwise frees them, so the
- * old bytes may not survive the reserve.
+ * A block holds only the records of present ids, in id order after the
+ * presence bitmap; record j belongs to the j-th set bit (its rank, a few
+ * popcounts). So deleted and replaced documents give their bytes back at
+ * once, as separate records did: upserts tombstone the old id, and a
+ * block that kept a slot per id would keep every old vector's bytes
+ * until all its ids were gone.
  *
- * Rejected: a fixed slot per id without a presence bitmap (absence would
- * need a sentinel inside the slot, and exact slots have no header to hold
- * one).
+ * Writes copy the block (at most 64 KiB) before reserving its new size:
+ * LMDB rewrites a value in place only when its pages are dirty in this
+ * transaction and large enough, and otherwise frees them, so the old
+ * bytes may not survive the reserve.
+ *
+ * Rejected: fixed slots without a bitmap (absence would need a sentinel
+ * inside the slot, and exact slots have no header to hold one); slots for
+ * every id up to the last present one (tried first: the file stopped
+ * shrinking back under cycles of deletes and inserts, test_compact).
  */
 #include "storage/store.h"
 
 #include <string.h>
 
 #define OV_HEADER 16 /* LMDB's page header in front of an overflow value */
-#define MAX_PAGES 8
+#define MAX_PAGES 16
 
 size_t store_vec_bitmap(uint32_t per)
 {
@@ -82,7 +90,7 @@ store_vecs store_vecs_of(const store_coll_rec *r, store_db db)
 	return s;
 }
 
-/* The slot count of a block value of len bytes. */
+/* The record count of a block value of len bytes. */
 static int vec_len(const store_vecs *s, uint32_t b, size_t len, uint32_t *n)
 {
 	size_t bm = store_vec_bitmap(s->per);
@@ -92,6 +100,25 @@ static int vec_len(const store_vecs *s, uint32_t b, size_t len, uint32_t *n)
 		              store_db_name(s->db), b, len);
 	*n = (uint32_t)((len - bm) / s->slot);
 	return SEMLITE_OK;
+}
+
+/* Present slots before slot i: the index of slot i's record. */
+static uint32_t rank(const uint8_t *bits, uint32_t i)
+{
+	uint32_t r = 0, w = i >> 6;
+	for (uint32_t k = 0; k < w; k++)
+		r +=
+		    (uint32_t)__builtin_popcountll(sl_load_u64le(bits + 8 * k));
+	if (!(i & 63)) /* the word holding slot i may be past the bitmap */
+		return r;
+	uint64_t last = sl_load_u64le(bits + 8 * (size_t)w);
+	return r + (uint32_t)__builtin_popcountll(
+	               last & ((UINT64_C(1) << (i & 63)) - 1));
+}
+
+static bool bit(const uint8_t *bits, uint32_t i)
+{
+	return bits[i >> 3] >> (i & 7) & 1;
 }
 
 int store_vec_block(const store_vecs *s, const MDB_val *k, const MDB_val *v,
@@ -104,20 +131,21 @@ int store_vec_block(const store_vecs *s, const MDB_val *k, const MDB_val *v,
 	int rc = vec_len(s, b, v->mv_size, &out->n);
 	if (rc)
 		return rc;
-	if ((uint64_t)b * s->per + out->n - 1 > UINT32_MAX)
+	if ((uint64_t)b * s->per + s->per - 1 > UINT32_MAX)
 		return sl_err(SEMLITE_CORRUPT, "%s: block %u past the last id",
 		              store_db_name(s->db), b);
 	out->first = b * s->per;
+	out->per = s->per;
 	out->bits = v->mv_data;
 	out->slots = out->bits + store_vec_bitmap(s->per);
 	if (!full)
 		return SEMLITE_OK;
-	/* the value ends at its last present slot; nothing is set past it */
+	/* one record per set bit, none past the block's ids */
 	size_t bm = store_vec_bitmap(s->per);
-	bool tail_clear = store_vblock_has(out, out->n - 1);
-	for (size_t i = out->n; i < bm * 8 && tail_clear; i++)
-		tail_clear = !(out->bits[i >> 3] >> (i & 7) & 1);
-	if (!tail_clear)
+	bool tail_clear = true;
+	for (size_t i = s->per; i < bm * 8 && tail_clear; i++)
+		tail_clear = !bit(out->bits, (uint32_t)i);
+	if (!tail_clear || rank(out->bits, s->per) != out->n)
 		return sl_err(SEMLITE_CORRUPT,
 		              "%s: block %u has a bad presence bitmap",
 		              store_db_name(s->db), b);
@@ -132,9 +160,14 @@ int store_vec_slot(const store_vecs *s, const MDB_val *v, uint32_t id,
 	if (rc)
 		return rc;
 	const uint8_t *bits = v->mv_data;
-	if (i >= n || !(bits[i >> 3] >> (i & 7) & 1))
+	if (!bit(bits, i))
 		return SEMLITE_NOTFOUND;
-	*p = bits + store_vec_bitmap(s->per) + (size_t)i * s->slot;
+	uint32_t r = rank(bits, i);
+	if (r >= n) /* more bits than records */
+		return sl_err(SEMLITE_CORRUPT,
+		              "%s: block %u has a bad presence bitmap",
+		              store_db_name(s->db), b);
+	*p = bits + store_vec_bitmap(s->per) + (size_t)r * s->slot;
 	return SEMLITE_OK;
 }
 
@@ -148,27 +181,33 @@ int store_vec_get(const store_txn *t, const store_vecs *s, uint32_t id,
 	return rc ? rc : store_vec_slot(s, &v, id, p);
 }
 
-/* Rewrites block k (now old bytes at v, or none) as len bytes; *out
- * receives the new value, holding the old bytes and zeros after them. */
+/* Rewrites block k (now old bytes at v, or none) as len bytes: the old
+ * bytes up to `at`, then `grow` zero bytes (a new record) or, with
+ * `shrink`, `shrink` old bytes left out (a deleted record), then the rest.
+ * *out receives the new value. */
 static int block_rewrite(const store_txn *t, const store_vecs *s,
-                         const uint8_t k[8], const MDB_val *v, size_t len,
-                         uint8_t **out)
+                         const uint8_t k[8], const MDB_val *v, size_t at,
+                         size_t grow, size_t shrink, uint8_t **out)
 {
-	size_t old = v ? v->mv_size : 0, keep = old < len ? old : len;
+	size_t old = v ? v->mv_size : 0, len = old + grow - shrink;
 	uint8_t *copy = NULL;
 	void *w;
-	if (keep && !(copy = sl_malloc(keep)))
+	if (old && !(copy = sl_malloc(old)))
 		return sl_err(SEMLITE_NOMEM, "%s: block copy",
 		              store_db_name(s->db));
-	if (keep)
-		memcpy(copy, v->mv_data, keep);
+	if (old)
+		memcpy(copy, v->mv_data, old);
 	int rc = old ? store_put_reserve(t, s->db, k, 8, len, &w)
 	             : store_put_tail(t, s->db, k, 8, NULL, len, &w);
 	if (!rc) {
-		if (keep)
-			memcpy(w, copy, keep);
-		memset((uint8_t *)w + keep, 0, len - keep);
-		*out = w;
+		uint8_t *p = w;
+		if (old) {
+			memcpy(p, copy, at);
+			memcpy(p + at + grow, copy + at + shrink,
+			       old - at - shrink);
+		}
+		memset(p + at, 0, grow);
+		*out = p;
 	}
 	sl_free(copy);
 	return rc;
@@ -181,21 +220,37 @@ int store_vec_put(const store_txn *t, const store_vecs *s, uint32_t id,
 	size_t bm = store_vec_bitmap(s->per);
 	uint8_t k[8], *p;
 	MDB_val v;
+	const uint8_t *rec;
 	store_key_id(k, s->coll, b);
 	int rc = store_get(t, s->db, k, 8, &v);
 	bool found = rc == SEMLITE_OK;
-	if (found)
-		rc = vec_len(s, b, v.mv_size, &n);
-	else if (rc == SEMLITE_NOTFOUND)
+	if (found && (rc = store_vec_slot(s, &v, id, &rec)) == SEMLITE_OK) {
+		/* present: rewritten in place (made writable) */
+		size_t at = (size_t)(rec - (const uint8_t *)v.mv_data);
+		rc = block_rewrite(t, s, k, &v, at, 0, 0, &p);
+		if (!rc)
+			*w = p + at;
+		return rc;
+	}
+	if (rc == SEMLITE_NOTFOUND)
 		rc = SEMLITE_OK;
+	if (!rc && found)
+		rc = vec_len(s, b, v.mv_size, &n);
 	if (rc)
 		return rc;
-	size_t len = bm + (size_t)(i + 1 > n ? i + 1 : n) * s->slot;
-	rc = block_rewrite(t, s, k, found ? &v : NULL, len, &p);
+	size_t at = found ? bm + (size_t)rank(v.mv_data, i) * s->slot : 0;
+	if (found && at > v.mv_size)
+		return sl_err(SEMLITE_CORRUPT,
+		              "%s: block %u has a bad presence bitmap",
+		              store_db_name(s->db), b);
+	rc = found ? block_rewrite(t, s, k, &v, at, s->slot, 0, &p)
+	           : block_rewrite(t, s, k, NULL, 0, bm + s->slot, 0, &p);
 	if (rc)
 		return rc;
+	if (!found)
+		at = bm;
 	p[i >> 3] |= (uint8_t)(1u << (i & 7));
-	*w = p + bm + (size_t)i * s->slot;
+	*w = p + at;
 	return SEMLITE_OK;
 }
 
@@ -204,29 +259,20 @@ int store_vec_del(const store_txn *t, const store_vecs *s, uint32_t id)
 	uint32_t b = id / s->per, i = id % s->per, n = 0;
 	uint8_t k[8], *p;
 	MDB_val v;
-	const uint8_t *slot;
+	const uint8_t *rec;
 	store_key_id(k, s->coll, b);
 	int rc = store_get(t, s->db, k, 8, &v);
 	if (!rc)
-		rc = store_vec_slot(s, &v, id, &slot);
+		rc = store_vec_slot(s, &v, id, &rec);
 	if (!rc)
 		rc = vec_len(s, b, v.mv_size, &n);
 	if (rc)
 		return rc;
-	/* the value ends at the last slot still present */
-	const uint8_t *bits = v.mv_data;
-	uint32_t last = 0;
-	for (uint32_t j = n; j-- > 0 && !last;)
-		if (j != i && (bits[j >> 3] >> (j & 7) & 1))
-			last = j + 1;
-	if (!last)
+	if (n == 1)
 		return store_del(t, s->db, k, 8);
-	size_t bm = store_vec_bitmap(s->per);
-	rc = block_rewrite(t, s, k, &v, bm + (size_t)last * s->slot, &p);
-	if (rc)
-		return rc;
-	p[i >> 3] &= (uint8_t) ~(1u << (i & 7));
-	if (i < last)
-		memset(p + bm + (size_t)i * s->slot, 0, s->slot);
-	return SEMLITE_OK;
+	size_t at = (size_t)(rec - (const uint8_t *)v.mv_data);
+	rc = block_rewrite(t, s, k, &v, at, 0, s->slot, &p);
+	if (!rc)
+		p[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+	return rc;
 }

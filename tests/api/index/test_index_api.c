@@ -392,9 +392,10 @@ static void test_txn_size_invisible(void **state)
  * pointers: same answers as before, no fault. */
 /* A search thread whose snapshot cache starts as the cold hash table
  * (SEMLITE_CACHE_DENSE_MAX=16: what a collection of more than 32,768 ids
- * gets) answers exactly like one with the dense arrays: before its table
- * moves into the arrays, across a snapshot change made by its own write,
- * and after. */
+ * gets) and keeps no decoded neighbour list (SEMLITE_LISTS_BUDGET=0: what
+ * a cache past its budget does) answers exactly like one with the dense
+ * arrays and cached lists: before its table moves into the arrays, across
+ * a snapshot change made by its own write, and after. */
 typedef struct cold_job {
 	semlite_collection *c;
 	semlite_db *db;
@@ -447,10 +448,12 @@ static void test_cold_cache(void **state)
 	cold_job j = {.c = c, .db = db};
 	pthread_t th;
 	setenv("SEMLITE_CACHE_DENSE_MAX", "16", 1);
+	setenv("SEMLITE_LISTS_BUDGET", "0", 1);
 	assert_int_equal(pthread_create(&th, NULL, cold_thread, &j), 0);
 	void *ok;
 	pthread_join(th, &ok);
 	unsetenv("SEMLITE_CACHE_DENSE_MAX");
+	unsetenv("SEMLITE_LISTS_BUDGET");
 	assert_ptr_equal(ok, &j);
 	for (unsigned i = 0; i < 2; i++) {
 		same_results(dense[i], j.before[i]);

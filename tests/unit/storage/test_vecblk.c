@@ -2,7 +2,7 @@
  * test_vecblk.c — vector blocks (src/storage/vecblk.c) against a model:
  * random puts and deletes over several blocks, in write transactions that
  * are committed or thrown away, with every record compared after each;
- * blocks end at their last present slot and vanish when emptied; the
+ * blocks hold exactly their present records and vanish when emptied; the
  * block sizes fill their pages; damaged block values are SEMLITE_CORRUPT.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -34,8 +34,8 @@ static void fill(uint8_t *p, uint32_t id, uint32_t gen)
 		p[i] = (uint8_t)(id * 31 + gen * 7 + (uint32_t)i);
 }
 
-/* Every id answers as the model says; every block value ends at its last
- * present slot and passes the full validation. */
+/* Every id answers as the model says; every block value holds exactly
+ * the present records, in id order, and passes the full validation. */
 static void compare(const store_txn *t, const store_vecs *s, const model *m)
 {
 	for (uint32_t id = 0; id < IDS; id++) {
@@ -52,24 +52,31 @@ static void compare(const store_txn *t, const store_vecs *s, const model *m)
 		uint8_t k[8];
 		MDB_val v;
 		store_key_id(k, s->coll, b);
-		uint32_t last = 0;
+		uint32_t cnt = 0;
 		for (uint32_t i = 0; i < PER && b * PER + i < IDS; i++)
-			if (m->has[b * PER + i])
-				last = i + 1;
+			cnt += m->has[b * PER + i];
 		int rc = store_get(t, s->db, k, 8, &v);
-		if (!last) {
+		if (!cnt) {
 			assert_int_equal(rc, SEMLITE_NOTFOUND);
 			continue;
 		}
 		assert_int_equal(rc, SEMLITE_OK);
-		assert_int_equal(v.mv_size,
-		                 store_vec_bitmap(PER) + last * SLOT);
+		assert_int_equal(v.mv_size, store_vec_bitmap(PER) + cnt * SLOT);
 		MDB_val kv = {8, k};
 		store_vblock vb;
 		assert_int_equal(store_vec_block(s, &kv, &v, true, &vb),
 		                 SEMLITE_OK);
 		assert_int_equal(vb.first, b * PER);
-		assert_int_equal(vb.n, last);
+		assert_int_equal(vb.n, cnt);
+		uint32_t i = 0, j = 0, seen = 0;
+		while (store_vblock_next(&vb, &i, &j)) {
+			uint32_t id = vb.first + i - 1;
+			assert_true(m->has[id]);
+			assert_memory_equal(vb.slots + (j - 1) * SLOT,
+			                    m->rec[id], SLOT);
+			seen++;
+		}
+		assert_int_equal(seen, cnt);
 	}
 }
 
@@ -118,13 +125,15 @@ static void test_model(void **state)
 	store_env_close(e);
 }
 
-/* A block value of len bytes with the given presence bits (first byte). */
-static int probe(store_env *e, const store_vecs *s, size_t len, uint8_t bits,
+/* A block value of len bytes with the given presence bits (first two
+ * bytes); the result of a lookup of id, or of the full validation. */
+static int probe(store_env *e, const store_vecs *s, size_t len, uint16_t bits,
                  uint32_t id, bool full)
 {
 	store_txn t;
 	uint8_t k[8], v[256] = {0};
-	v[0] = bits;
+	v[0] = (uint8_t)bits;
+	v[1] = (uint8_t)(bits >> 8);
 	store_key_id(k, s->coll, 0);
 	assert_int_equal(store_txn_begin(e, true, &t), SEMLITE_OK);
 	assert_int_equal(store_put(&t, s->db, k, 8, v, len), SEMLITE_OK);
@@ -145,31 +154,35 @@ static void test_damage(void **state)
 	size_t bm = store_vec_bitmap(PER);
 	assert_int_equal(bm, 8);
 	assert_int_equal(store_env_open(path, true, false, &e), SEMLITE_OK);
-	/* well formed: slots 0 and 2 present, 3 stored */
-	assert_int_equal(probe(e, &s, bm + 3 * SLOT, 5, 2, false), SEMLITE_OK);
-	assert_int_equal(probe(e, &s, bm + 3 * SLOT, 5, 1, false),
+	/* well formed: ids 0 and 2 present, two records */
+	assert_int_equal(probe(e, &s, bm + 2 * SLOT, 5, 2, false), SEMLITE_OK);
+	assert_int_equal(probe(e, &s, bm + 2 * SLOT, 5, 1, false),
 	                 SEMLITE_NOTFOUND);
-	assert_int_equal(probe(e, &s, bm + 3 * SLOT, 5, 0, true), SEMLITE_OK);
-	/* a length that is not whole slots, too short, too many slots */
-	assert_int_equal(probe(e, &s, bm + 3 * SLOT - 1, 5, 0, false),
+	assert_int_equal(probe(e, &s, bm + 2 * SLOT, 5, 0, true), SEMLITE_OK);
+	/* a length that is not whole records, too short, too many records */
+	assert_int_equal(probe(e, &s, bm + 2 * SLOT - 1, 5, 0, false),
 	                 SEMLITE_CORRUPT);
 	assert_int_equal(probe(e, &s, bm, 0, 0, false), SEMLITE_CORRUPT);
 	assert_int_equal(probe(e, &s, 3, 1, 0, false), SEMLITE_CORRUPT);
 	assert_int_equal(probe(e, &s, bm + (PER + 1) * SLOT, 1, 0, false),
 	                 SEMLITE_CORRUPT);
-	/* presence past the stored slots, last slot absent, none at all */
-	assert_int_equal(probe(e, &s, bm + 2 * SLOT, 5, 2, false),
-	                 SEMLITE_NOTFOUND);
-	assert_int_equal(probe(e, &s, bm + 2 * SLOT, 5, 0, true),
+	/* more bits than records: a lookup past them, and the check */
+	assert_int_equal(probe(e, &s, bm + 1 * SLOT, 5, 0, false), SEMLITE_OK);
+	assert_int_equal(probe(e, &s, bm + 1 * SLOT, 5, 2, false),
 	                 SEMLITE_CORRUPT);
-	assert_int_equal(probe(e, &s, bm + 3 * SLOT, 1, 0, true),
+	assert_int_equal(probe(e, &s, bm + 1 * SLOT, 5, 0, true),
+	                 SEMLITE_CORRUPT);
+	/* fewer bits than records, none at all, a bit past the block's ids */
+	assert_int_equal(probe(e, &s, bm + 2 * SLOT, 1, 0, true),
 	                 SEMLITE_CORRUPT);
 	assert_int_equal(probe(e, &s, bm + 1 * SLOT, 0, 0, true),
+	                 SEMLITE_CORRUPT);
+	assert_int_equal(probe(e, &s, bm + 2 * SLOT, 1 | 1u << PER, 0, true),
 	                 SEMLITE_CORRUPT);
 	store_env_close(e);
 }
 
-/* Block sizes: whole records fill the chosen pages well, within 8 pages
+/* Block sizes: whole records fill the chosen pages well, within 16 pages
  * unless one record needs more. */
 static void test_per(void **state)
 {
@@ -184,7 +197,7 @@ static void test_per(void **state)
 		size_t pages = (v + 16 + ps - 1) / ps;
 		size_t one = (store_vec_bitmap(1) + slot + 16 + ps - 1) / ps;
 		assert_true(per >= 1 && per <= STORE_VEC_MAX_PER);
-		assert_true(pages <= (one > 8 ? one : 8));
+		assert_true(pages <= (one > 16 ? one : 16));
 		/* at least as full as one record alone, and as one more
 		 * record than fits would be */
 		assert_true(v * one >= (store_vec_bitmap(1) + slot) * pages);
@@ -194,8 +207,8 @@ static void test_per(void **state)
 		       per, pages, 100.0 * (double)v / (double)(pages * ps));
 	}
 	/* dim 256: int8 codes (264 bytes) and f16 (512) */
-	assert_int_equal(store_vec_per(264, 4096), 124);
-	assert_int_equal(store_vec_per(512, 4096), 63);
+	assert_int_equal(store_vec_per(264, 4096), 155);
+	assert_int_equal(store_vec_per(512, 4096), 127);
 }
 
 static int setup(void **state)
