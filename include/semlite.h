@@ -390,7 +390,12 @@ SEMLITE_API int semlite_train(const semlite_train_opts *opts);
  * processes. Readers see the last committed snapshot and never block. A
  * semlite_db and its semlite_collection handles may be shared by threads;
  * a semlite_txn belongs to the thread that began it, and one thread may
- * hold at most one write transaction at a time.
+ * hold at most one write transaction at a time. Each thread that searches
+ * keeps what it learned of the last snapshot it searched (where records
+ * sit in the memory map, about 40 bytes per document of the collection,
+ * and the neighbour lists its searches decoded, at most 256 MiB). The
+ * lists are freed when the snapshot changes, the rest when the thread
+ * exits.
  */
 
 /** An open database. Shareable by threads. */
