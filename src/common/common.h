@@ -114,6 +114,38 @@ static inline void sl_store_u64le(void *p, uint64_t v)
 	sl_store_u32le((uint8_t *)p + 4, (uint32_t)(v >> 32));
 }
 
+/* ---- LEB128 varints (postings, neighbour lists) ---------------------- */
+
+/* Writes v to out (room for 5 bytes); returns the bytes written. */
+static inline size_t sl_varint_put(uint8_t *out, uint32_t v)
+{
+	size_t n = 0;
+	while (v >= 0x80) {
+		out[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	out[n++] = (uint8_t)v;
+	return n;
+}
+
+/* Reads one varint of at most 5 bytes that fits 32 bits; returns the bytes
+ * consumed or 0 when malformed/truncated. */
+static inline size_t sl_varint_get(const uint8_t *in, size_t avail, uint32_t *v)
+{
+	uint32_t x = 0;
+	for (size_t i = 0; i < 5 && i < avail; i++) {
+		uint32_t b = in[i];
+		if (i == 4 && b > 0x0f)
+			return 0;
+		x |= (b & 0x7f) << (7 * i);
+		if (!(b & 0x80)) {
+			*v = x;
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
 /* ---- deterministic RNG (splitmix64 seeding xoshiro256**) ------------- */
 
 typedef struct sl_rng {

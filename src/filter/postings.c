@@ -177,37 +177,6 @@ bool filt_post_del(filt_post *p, uint32_t id)
 	return true;
 }
 
-/* ---- varints ------------------------------------------------------------- */
-
-static size_t varint_put(uint8_t *out, uint32_t v)
-{
-	size_t n = 0;
-	while (v >= 0x80) {
-		out[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	out[n++] = (uint8_t)v;
-	return n;
-}
-
-/* Reads one varint of at most 5 bytes that fits 32 bits; returns the bytes
- * consumed or 0 when malformed/truncated. */
-static size_t varint_get(const uint8_t *in, size_t avail, uint32_t *v)
-{
-	uint32_t x = 0;
-	for (size_t i = 0; i < 5 && i < avail; i++) {
-		uint32_t b = in[i];
-		if (i == 4 && b > 0x0f)
-			return 0;
-		x |= (b & 0x7f) << (7 * i);
-		if (!(b & 0x80)) {
-			*v = x;
-			return i + 1;
-		}
-	}
-	return 0;
-}
-
 /* ---- encode -------------------------------------------------------------- */
 
 #define POST_HEADER 12
@@ -237,8 +206,8 @@ int filt_post_encode(const filt_post *p, uint8_t **buf, size_t *len)
 	                             bm, (char *)out + POST_HEADER);
 	roaring_bitmap_free(bm);
 	for (size_t i = 0; i < p->n; i++) {
-		w += varint_put(out + w, p->tf[i]);
-		w += varint_put(out + w, p->dl[i]);
+		w += sl_varint_put(out + w, p->tf[i]);
+		w += sl_varint_put(out + w, p->dl[i]);
 	}
 	sl_store_u32le(out + w, filt_crc32c(0, out, w));
 	*buf = out;
@@ -275,9 +244,9 @@ static int decode_freqs(const uint8_t *in, size_t avail, uint32_t df,
 {
 	size_t r = 0;
 	for (uint32_t i = 0; i < df; i++) {
-		size_t a = varint_get(in + r, avail - r, &p->tf[i]);
+		size_t a = sl_varint_get(in + r, avail - r, &p->tf[i]);
 		size_t b =
-		    a ? varint_get(in + r + a, avail - r - a, &p->dl[i]) : 0;
+		    a ? sl_varint_get(in + r + a, avail - r - a, &p->dl[i]) : 0;
 		if (!a || !b)
 			return sl_err(SEMLITE_CORRUPT,
 			              "postings %s: frequency %u is truncated "

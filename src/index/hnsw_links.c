@@ -4,33 +4,6 @@
 #include "index/hnsw_links.h"
 #include "common/common.h"
 
-static size_t put_varint(uint8_t *out, uint32_t v)
-{
-	size_t n = 0;
-	while (v >= 0x80) {
-		out[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	out[n++] = (uint8_t)v;
-	return n;
-}
-
-/* A varint of at most 5 bytes at p[*i..len); -1 when cut short or
- * longer. */
-static int get_varint(const uint8_t *p, size_t len, size_t *i, uint64_t *v)
-{
-	*v = 0;
-	for (int shift = 0; shift <= 28; shift += 7) {
-		if (*i == len)
-			return -1;
-		uint8_t b = p[(*i)++];
-		*v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			return 0;
-	}
-	return -1;
-}
-
 size_t hnsw_links_encode(uint32_t *ids, uint32_t n, uint8_t *out)
 {
 	if (!n)
@@ -47,9 +20,9 @@ size_t hnsw_links_encode(uint32_t *ids, uint32_t n, uint8_t *out)
 			maxgap = ids[i] - ids[i - 1];
 	while (w < 32 && maxgap >> w)
 		w++;
-	size_t len = put_varint(out, n);
+	size_t len = sl_varint_put(out, n);
 	out[len++] = (uint8_t)w;
-	len += put_varint(out + len, ids[0]);
+	len += sl_varint_put(out + len, ids[0]);
 	uint64_t acc = 0;
 	unsigned bits = 0;
 	for (uint32_t i = 1; i < n; i++) {
@@ -66,17 +39,19 @@ size_t hnsw_links_encode(uint32_t *ids, uint32_t n, uint8_t *out)
 int hnsw_links_decode(const uint8_t *p, size_t len, uint32_t cap, uint8_t *out,
                       uint32_t *n)
 {
-	size_t i = 0;
-	uint64_t cnt, x;
+	uint32_t cnt, first;
 	*n = 0;
 	if (!len)
 		return 0;
-	if (get_varint(p, len, &i, &cnt) || cnt == 0 || cnt > cap || i == len)
+	size_t i = sl_varint_get(p, len, &cnt);
+	if (!i || cnt == 0 || cnt > cap || i == len)
 		return -1;
 	unsigned w = p[i++];
-	if (w > 32 || get_varint(p, len, &i, &x) || x > UINT32_MAX ||
-	    len - i != ((cnt - 1) * w + 7) / 8)
+	size_t a = sl_varint_get(p + i, len - i, &first);
+	if (!a || w > 32 || len - i - a != ((uint64_t)(cnt - 1) * w + 7) / 8)
 		return -1;
+	i += a;
+	uint64_t x = first;
 	uint64_t mask = (UINT64_C(1) << w) - 1, acc = 0;
 	unsigned bits = 0;
 	sl_store_u32le(out, (uint32_t)x);
@@ -92,6 +67,6 @@ int hnsw_links_decode(const uint8_t *p, size_t len, uint32_t cap, uint8_t *out,
 			return -1;
 		sl_store_u32le(out + 4 * (size_t)k, (uint32_t)x);
 	}
-	*n = (uint32_t)cnt;
+	*n = cnt;
 	return 0;
 }

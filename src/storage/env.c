@@ -381,10 +381,8 @@ static int repack(store_env *e, const char *tmp)
 	rc = mdb_env_open(
 	    d, tmp, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC | MDB_NOMETASYNC,
 	    0644);
-	if (!rc)
+	if (!rc) /* unsynced: store_env_copy syncs the file before linking */
 		rc = repack_trees(&src, d);
-	if (!rc)
-		rc = mdb_env_sync(d, 1);
 	store_txn_abort(&src);
 	mdb_env_close(d);
 	return rc ? store_rc(rc, tmp) : SEMLITE_OK;
@@ -504,11 +502,9 @@ int store_env_free_bytes(store_env *e, uint64_t *bytes)
 	if (!rc && mrc != MDB_NOTFOUND)
 		rc = store_rc(mrc, "free list");
 	mdb_cursor_close(cur);
-	MDB_stat st;
-	mdb_env_stat(e->env, &st);
 	store_txn_abort(&t);
 	if (!rc)
-		*bytes = pages * st.ms_psize;
+		*bytes = pages * store_env_psize(e);
 	return rc;
 }
 

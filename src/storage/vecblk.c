@@ -121,6 +121,12 @@ static bool bit(const uint8_t *bits, uint32_t i)
 	return bits[i >> 3] >> (i & 7) & 1;
 }
 
+static int bad_bitmap(const store_vecs *s, uint32_t b)
+{
+	return sl_err(SEMLITE_CORRUPT, "%s: block %u has a bad presence bitmap",
+	              store_db_name(s->db), b);
+}
+
 int store_vec_block(const store_vecs *s, const MDB_val *k, const MDB_val *v,
                     bool full, store_vblock *out)
 {
@@ -146,9 +152,7 @@ int store_vec_block(const store_vecs *s, const MDB_val *k, const MDB_val *v,
 	for (size_t i = s->per; i < bm * 8 && tail_clear; i++)
 		tail_clear = !bit(out->bits, (uint32_t)i);
 	if (!tail_clear || rank(out->bits, s->per) != out->n)
-		return sl_err(SEMLITE_CORRUPT,
-		              "%s: block %u has a bad presence bitmap",
-		              store_db_name(s->db), b);
+		return bad_bitmap(s, b);
 	return SEMLITE_OK;
 }
 
@@ -164,9 +168,7 @@ int store_vec_slot(const store_vecs *s, const MDB_val *v, uint32_t id,
 		return SEMLITE_NOTFOUND;
 	uint32_t r = rank(bits, i);
 	if (r >= n) /* more bits than records */
-		return sl_err(SEMLITE_CORRUPT,
-		              "%s: block %u has a bad presence bitmap",
-		              store_db_name(s->db), b);
+		return bad_bitmap(s, b);
 	*p = bits + store_vec_bitmap(s->per) + (size_t)r * s->slot;
 	return SEMLITE_OK;
 }
@@ -216,7 +218,7 @@ static int block_rewrite(const store_txn *t, const store_vecs *s,
 int store_vec_put(const store_txn *t, const store_vecs *s, uint32_t id,
                   void **w)
 {
-	uint32_t b = id / s->per, i = id % s->per, n = 0;
+	uint32_t b = id / s->per, i = id % s->per;
 	size_t bm = store_vec_bitmap(s->per);
 	uint8_t k[8], *p;
 	MDB_val v;
@@ -232,23 +234,20 @@ int store_vec_put(const store_txn *t, const store_vecs *s, uint32_t id,
 			*w = p + at;
 		return rc;
 	}
-	if (rc == SEMLITE_NOTFOUND)
-		rc = SEMLITE_OK;
-	if (!rc && found)
-		rc = vec_len(s, b, v.mv_size, &n);
+	if (rc != SEMLITE_NOTFOUND)
+		return rc;
+	size_t at = bm;
+	if (found) { /* a new record at the rank of slot i (store_vec_slot
+		      * validated the length) */
+		at += (size_t)rank(v.mv_data, i) * s->slot;
+		if (at > v.mv_size)
+			return bad_bitmap(s, b);
+		rc = block_rewrite(t, s, k, &v, at, s->slot, 0, &p);
+	} else { /* a new block: bitmap and one record, zeroed */
+		rc = block_rewrite(t, s, k, NULL, 0, bm + s->slot, 0, &p);
+	}
 	if (rc)
 		return rc;
-	size_t at = found ? bm + (size_t)rank(v.mv_data, i) * s->slot : 0;
-	if (found && at > v.mv_size)
-		return sl_err(SEMLITE_CORRUPT,
-		              "%s: block %u has a bad presence bitmap",
-		              store_db_name(s->db), b);
-	rc = found ? block_rewrite(t, s, k, &v, at, s->slot, 0, &p)
-	           : block_rewrite(t, s, k, NULL, 0, bm + s->slot, 0, &p);
-	if (rc)
-		return rc;
-	if (!found)
-		at = bm;
 	p[i >> 3] |= (uint8_t)(1u << (i & 7));
 	*w = p + at;
 	return SEMLITE_OK;
@@ -256,19 +255,17 @@ int store_vec_put(const store_txn *t, const store_vecs *s, uint32_t id,
 
 int store_vec_del(const store_txn *t, const store_vecs *s, uint32_t id)
 {
-	uint32_t b = id / s->per, i = id % s->per, n = 0;
+	uint32_t i = id % s->per;
 	uint8_t k[8], *p;
 	MDB_val v;
 	const uint8_t *rec;
-	store_key_id(k, s->coll, b);
+	store_key_id(k, s->coll, id / s->per);
 	int rc = store_get(t, s->db, k, 8, &v);
 	if (!rc)
 		rc = store_vec_slot(s, &v, id, &rec);
-	if (!rc)
-		rc = vec_len(s, b, v.mv_size, &n);
 	if (rc)
 		return rc;
-	if (n == 1)
+	if (v.mv_size == store_vec_bitmap(s->per) + s->slot) /* the last */
 		return store_del(t, s->db, k, 8);
 	size_t at = (size_t)(rec - (const uint8_t *)v.mv_data);
 	rc = block_rewrite(t, s, k, &v, at, 0, s->slot, &p);
