@@ -699,9 +699,9 @@ SEMLITE_API int semlite_db_file_size(semlite_db *db, uint64_t *bytes);
 /**
  * Bytes of the database file in pages kept free for reuse: pages that
  * earlier transactions replaced (LMDB writes copy-on-write), which later
- * writes fill again. semlite_db_copy() with SEMLITE_COPY_COMPACT leaves
- * them out; after a bulk load they are typically a fifth to a third of the
- * file.
+ * writes fill again. semlite_db_copy() with SEMLITE_COPY_COMPACT and
+ * semlite_vacuum() leave them out; after a bulk load they are typically a
+ * fifth to a third of the file.
  * @return SEMLITE_OK; SEMLITE_INVALID (NULL); SEMLITE_CORRUPT (a damaged
  *         free list); SEMLITE_IOERR, SEMLITE_BUSY.
  * @note Thread-safe; the calling thread must not hold a transaction.
@@ -731,6 +731,26 @@ enum semlite_copy_flags {
  * @note Thread-safe; the calling thread must not hold a transaction.
  */
 SEMLITE_API int semlite_db_copy(semlite_db *db, const char *dest, int flags);
+
+/**
+ * Rewrites a closed database file in place as its compacted copy would be
+ * (SQLite's VACUUM): live records only, every B-tree packed full, no free
+ * pages. A bulk load leaves a fifth to a third of its file in free pages
+ * and half-filled leaves; `semlite import` vacuums after one. The new
+ * image is written beside the file (path.vacuum-PID; needs that much free
+ * disk), synced, and renamed over it, so a crash at any point leaves the
+ * old file or the new one, complete. The file's permission bits are kept.
+ * @param path  a database file that no handle has open, in this process
+ *              or any other; processes that open it meanwhile wait.
+ * @return SEMLITE_OK; SEMLITE_BUSY (open somewhere: close every handle
+ *         first); SEMLITE_NOTFOUND; SEMLITE_CORRUPT, SEMLITE_VERSION (not
+ *         a readable semlite file); SEMLITE_IOERR (e.g. a full disk),
+ *         SEMLITE_NOMEM, SEMLITE_INVALID (NULL or empty path).
+ * @note Thread-safe. semlite_open() of the same file from another thread
+ *       or process waits for a running vacuum (up to 2 s more while the
+ *       lock file is set up again, then SEMLITE_BUSY).
+ */
+SEMLITE_API int semlite_vacuum(const char *path);
 
 /**
  * Checks the whole database: every record of every collection decodes and

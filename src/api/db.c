@@ -77,6 +77,13 @@ SEMLITE_API int semlite_db_copy(semlite_db *db, const char *dest, int flags)
 	return store_env_copy(db->env, dest, flags & SEMLITE_COPY_COMPACT);
 }
 
+SEMLITE_API int semlite_vacuum(const char *path)
+{
+	if (!path || !*path)
+		return sl_err(SEMLITE_INVALID, "semlite_vacuum: no path");
+	return store_env_vacuum(path);
+}
+
 static int name_check(const char *name)
 {
 	size_t n = strlen(name);

@@ -12,6 +12,12 @@
  *
  * A malformed record stops the import with file:line and the field: the
  * batches committed before it stay, the failing batch is aborted whole.
+ *
+ * A bulk load (the file grew by a quarter or more) ends with a vacuum: LMDB's
+ * copy-on-write leaves a fifth to a third of the new file in free pages
+ * and half-filled leaves, which the vacuum packs away (--no-vacuum keeps
+ * the file as written, --vacuum vacuums after any import). When another
+ * process has the database open the vacuum is skipped with a note.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli/chunk_put.h"
@@ -20,6 +26,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_TEXT_FIELDS 16
 
@@ -38,6 +45,7 @@ typedef struct imp {
 	double t0;
 	long chunk_tokens, chunk_overlap; /* 0: store documents whole */
 	unsigned long long chunks;
+	int vacuum; /* -1: after a bulk load, 0: never, 1: always */
 } imp;
 
 /* Stores one document, whole or (with --chunk-tokens) in chunks. */
@@ -180,6 +188,10 @@ static int parse_args(imp *im, int argc, char **argv, const char **path,
 				                 a);
 			continue;
 		}
+		if (!strcmp(a, "--vacuum") || !strcmp(a, "--no-vacuum")) {
+			im->vacuum = a[2] == 'v';
+			continue;
+		}
 		if (!v)
 			return cli_usage("import", "%s needs a value", a);
 		i++;
@@ -231,15 +243,21 @@ int cli_cmd_import(int argc, char **argv)
 		    "usage: semlite import DB FILE [--format jsonl|text|fvecs] "
 		    "[--collection NAME]\n"
 		    "       [--id-field F] [--text-field F]... [--batch N]\n"
-		    "       [--chunk-tokens N [--chunk-overlap M]]\n"
+		    "       [--chunk-tokens N [--chunk-overlap M]] "
+		    "[--vacuum | --no-vacuum]\n"
 		    "--chunk-tokens stores each document as sentence-boundary "
 		    "chunks of at most N\nwords (ids ID#0, ID#1, ...; metadata "
-		    "_doc, _start, _end).\n");
+		    "_doc, _start, _end).\nA bulk load (the file grew by a "
+		    "quarter or more) ends with `semlite vacuum`,\nwhich packs "
+		    "the file; "
+		    "--no-vacuum skips it, --vacuum runs it after any "
+		    "import.\n");
 		return 0;
 	}
 	imp im = {0};
 	const char *path = NULL, *format = NULL, *name = NULL;
 	im.batch = 1000;
+	im.vacuum = -1;
 	int ret = parse_args(&im, argc, argv, &path, &format, &name);
 	if (ret)
 		return ret;
@@ -252,6 +270,8 @@ int cli_cmd_import(int argc, char **argv)
 		im.text_fields[im.ntext++] = "title";
 		im.text_fields[im.ntext++] = "text";
 	}
+	struct stat st;
+	uint64_t before = stat(path, &st) ? 0 : (uint64_t)st.st_size;
 	if (cli_open("import", path, 0, name, &im.db, &im.coll))
 		return 1;
 	im.progress = cli_stderr_is_tty();
@@ -276,5 +296,22 @@ int cli_cmd_import(int argc, char **argv)
 		fprintf(stderr, "stored %llu chunks\n", im.chunks);
 	semlite_collection_close(im.coll);
 	semlite_close(im.db);
-	return ret;
+	if (ret || !im.vacuum || stat(path, &st) ||
+	    (im.vacuum < 0 && (uint64_t)st.st_size < before + before / 4))
+		return ret;
+	if (im.vacuum > 0)
+		return cli_vacuum("import", path, false);
+	double t0 = cli_now();
+	rc = semlite_vacuum(path);
+	if (rc == SEMLITE_BUSY)
+		fprintf(stderr,
+		        "not vacuumed: %s is open elsewhere; run `semlite "
+		        "vacuum %s` once it is closed\n",
+		        path, path);
+	else if (rc)
+		return cli_fail("import", rc, "cannot vacuum %s", path);
+	else if (!stat(path, &st))
+		fprintf(stderr, "vacuumed to %llu bytes in %.2f s\n",
+		        (unsigned long long)st.st_size, cli_now() - t0);
+	return 0;
 }

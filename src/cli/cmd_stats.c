@@ -94,7 +94,7 @@ static int stats(semlite_db *db, char **names, size_t n, bool json)
 		printf("collections: %zu\ndocuments: %" PRIu64
 		       "\nbytes on disk: %" PRIu64 " (models: %" PRIu64
 		       "; free for reuse: %" PRIu64
-		       ", left out by `semlite copy`)"
+		       ", left out by `semlite vacuum` and `copy`)"
 		       "\nbytes per document, models excluded: %.1f\n",
 		       n, docs, disk, models, free_bytes, per);
 	return 0;

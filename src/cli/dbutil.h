@@ -1,7 +1,7 @@
 /*
  * dbutil.h — helpers shared by the database commands (create, import,
- * search, get, delete, stats, check): opening a database and collection
- * with uniform errors, and a line reader that reads plain or
+ * search, get, delete, stats, check, copy, vacuum): opening a database and
+ * collection with uniform errors, and a line reader that reads plain or
  * zstd-compressed (.zst) files.
  */
 #ifndef SL_CLI_DBUTIL_H
@@ -19,6 +19,12 @@ int cli_cmd_stats(int argc, char **argv);
 int cli_cmd_check(int argc, char **argv);
 int cli_cmd_compact(int argc, char **argv);
 int cli_cmd_copy(int argc, char **argv);
+int cli_cmd_vacuum(int argc, char **argv);
+
+/* Vacuums the closed database at path (semlite_vacuum), reporting both
+ * sizes and the time on stderr, or as one JSON line on stdout. Prints the
+ * error and returns 1 on failure. */
+int cli_vacuum(const char *cmd, const char *path, bool json);
 
 /* Opens db (flags as semlite_open) and, when c is not NULL, collection
  * name (NULL: "default"). Prints the error and returns 1 on failure. */

@@ -17,8 +17,19 @@
  * Rejected: MDB_WRITEMAP with a preallocated sparse file (the file would
  * look as large as the map), and one enormous fixed map (fails on systems
  * with an address-space limit and still needs growth eventually).
+ *
+ * Vacuum (store_env_vacuum) replaces the file under its name, which LMDB
+ * has no notion of, so it leans on how LMDB shares an environment: every
+ * process that has it open holds a read lock on byte 0 of the lock file,
+ * and an opener that cannot take that byte exclusively waits for a read
+ * lock, then trusts the lock file's contents (last transaction id, reader
+ * table). The vacuum takes byte 0 exclusively (BUSY if anyone holds it),
+ * writes and syncs the new image, empties the lock file, renames the image
+ * over the file and lets go. A waiting opener then finds an empty lock file
+ * instead of one describing the old file: LMDB fails it (EINVAL), and
+ * store_env_open retries until a lone opener has set the file up again.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* F_OFD_SETLK */
 #include "storage/store.h"
 
 #include <errno.h>
@@ -156,8 +167,44 @@ static int open_dbis(store_env *e, bool create)
 	return rc ? store_rc(rc, e->path) : SEMLITE_OK;
 }
 
+/* How long an open waits for a lock file that a vacuum emptied while this
+ * process was queued on it (see store_env_vacuum). */
+#define RESET_LOCK_WAIT_MS 2000
+
+/* True when path's lock file exists and is empty: a vacuum has reset it
+ * and the process that will initialize it again has not done so yet. */
+static bool lock_file_reset(const char *path)
+{
+	char lock[4200];
+	struct stat st;
+	snprintf(lock, sizeof lock, "%s-lock", path);
+	return !stat(lock, &st) && st.st_size == 0;
+}
+
+static int env_open(const char *path, bool create, bool readonly, bool nolock,
+                    store_env **out);
+
 int store_env_open(const char *path, bool create, bool readonly,
                    store_env **out)
+{
+	if (strlen(path) > 4000)
+		return sl_err(SEMLITE_INVALID, "%s: path too long", path);
+	for (int waited = 0, step = 1;; waited += step) {
+		int rc = env_open(path, create, readonly, false, out);
+		if (rc != SEMLITE_BUSY || !lock_file_reset(path))
+			return rc;
+		if (waited >= RESET_LOCK_WAIT_MS)
+			return sl_err(SEMLITE_BUSY,
+			              "%s: its lock file was reset by a vacuum "
+			              "and is still being set up; retry",
+			              path);
+		step = waited ? (step < 16 ? step * 2 : 16) : 1;
+		nanosleep(&(struct timespec){0, step * 1000 * 1000}, NULL);
+	}
+}
+
+static int env_open(const char *path, bool create, bool readonly, bool nolock,
+                    store_env **out)
 {
 	*out = NULL;
 	struct stat st;
@@ -188,13 +235,18 @@ int store_env_open(const char *path, bool create, bool readonly,
 	unsigned flags = MDB_NOSUBDIR | MDB_NOTLS;
 	if (readonly)
 		flags |= MDB_RDONLY;
+	if (nolock)
+		flags |= MDB_NOLOCK;
 	rc = mdb_env_open(e->env, path, flags, 0644);
-	if (rc) {
+	if (rc == EINVAL && !nolock && lock_file_reset(path))
+		/* LMDB maps an empty lock file it did not initialize */
+		rc = sl_err(SEMLITE_BUSY, "%s: lock file being reset", path);
+	else if (rc)
 		rc = rc == MDB_INVALID
 		         ? sl_err(SEMLITE_CORRUPT, "%s: not an LMDB file", path)
 		         : store_rc(rc, path);
+	if (rc)
 		goto out;
-	}
 	MDB_envinfo info;
 	mdb_env_info(e->env, &info);
 	e->mapsize = info.me_mapsize;
@@ -388,6 +440,28 @@ static int repack(store_env *e, const char *tmp)
 	return rc ? store_rc(rc, tmp) : SEMLITE_OK;
 }
 
+/* Creates the temporary file tmp, which must not exist, open in *fd. */
+static int tmp_create(const char *tmp, mode_t mode, int *fd)
+{
+	*fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (*fd < 0)
+		return sl_err(errno == EEXIST ? SEMLITE_EXISTS : SEMLITE_IOERR,
+		              "%s: cannot create: %s", tmp, strerror(errno));
+	return SEMLITE_OK;
+}
+
+/* Fills the empty file tmp (open in *fd) with the repacked image of e's
+ * latest snapshot; *fd is then tmp opened again for syncing, or -1. */
+static int repack_into(store_env *e, const char *tmp, int *fd)
+{
+	close(*fd);
+	*fd = -1;
+	int rc = repack(e, tmp);
+	if (!rc && (*fd = open(tmp, O_RDWR | O_CLOEXEC)) < 0)
+		rc = sl_err(SEMLITE_IOERR, "%s: %s", tmp, strerror(errno));
+	return rc;
+}
+
 int store_env_copy(store_env *e, const char *dest, bool compact)
 {
 	char tmp[4200];
@@ -399,20 +473,15 @@ int store_env_copy(store_env *e, const char *dest, bool compact)
 		              "%s is in the way (a copy never overwrites)",
 		              dest);
 	snprintf(tmp, sizeof tmp, "%s.tmp-%ld", dest, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return sl_err(errno == EEXIST ? SEMLITE_EXISTS : SEMLITE_IOERR,
-		              "%s: cannot create: %s", tmp, strerror(errno));
-	if (compact) {
-		close(fd);
-		int rrc = repack(e, tmp);
-		if (!rrc && (fd = open(tmp, O_RDONLY | O_CLOEXEC)) < 0)
-			rrc = sl_err(SEMLITE_IOERR, "%s: %s", tmp,
-			             strerror(errno));
-		if (rrc) {
-			unlink(tmp);
-			return rrc;
-		}
+	int fd;
+	int rrc = tmp_create(tmp, 0644, &fd);
+	if (rrc)
+		return rrc;
+	if (compact && (rrc = repack_into(e, tmp, &fd))) {
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		return rrc;
 	}
 	int rc = compact ? MDB_SUCCESS : MDB_MAP_RESIZED;
 	for (int attempt = 0; attempt < 3 && rc == MDB_MAP_RESIZED; attempt++) {
@@ -461,6 +530,104 @@ int store_env_copy(store_env *e, const char *dest, bool compact)
 		return sl_err(SEMLITE_IOERR, "%s: cannot sync its directory",
 		              dest);
 	return SEMLITE_OK;
+}
+
+/* Takes a write lock on byte 0 of the lock file without waiting: the
+ * byte every LMDB process holds a read lock on while it has the
+ * environment open. An open-file-description lock also conflicts with this
+ * process's own LMDB handles (classic record locks), which a classic lock
+ * would not. */
+static int lock_alone(int fd)
+{
+	struct flock fl = {
+	    .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+#ifdef F_OFD_SETLK
+	return fcntl(fd, F_OFD_SETLK, &fl);
+#else
+	return fcntl(fd, F_SETLK, &fl);
+#endif
+}
+
+/* Writes the repacked image of path (a closed database) to tmp and syncs
+ * it, with path's permission bits. */
+static int vacuum_image(const char *path, const char *tmp, mode_t mode)
+{
+	int fd;
+	int rc = tmp_create(tmp, 0600, &fd);
+	if (rc)
+		return rc;
+	store_env *e;
+	if (!(rc = env_open(path, false, true, true, &e))) {
+		rc = repack_into(e, tmp, &fd);
+		store_env_close(e);
+	}
+	if (!rc && (fchmod(fd, mode & 07777) || fsync(fd)))
+		rc = sl_err(SEMLITE_IOERR, "%s: %s", tmp, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int store_env_vacuum(const char *path)
+{
+	char lock[4200], tmp[4200 + 32], *real;
+	struct stat st;
+	if (strlen(path) > 4000)
+		return sl_err(SEMLITE_INVALID, "%s: path too long", path);
+	if (stat(path, &st))
+		return sl_err(errno == ENOENT ? SEMLITE_NOTFOUND
+		                              : SEMLITE_IOERR,
+		              "%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return sl_err(SEMLITE_INVALID, "%s: not a regular file", path);
+	/* the lock file is named after path as given (as LMDB names it);
+	 * the new image replaces the file path resolves to, not a symlink */
+	if (!(real = realpath(path, NULL)) || strlen(real) > 4000) {
+		free(real);
+		return sl_err(SEMLITE_IOERR, "%s: cannot resolve the path",
+		              path);
+	}
+	snprintf(lock, sizeof lock, "%s-lock", path);
+	snprintf(tmp, sizeof tmp, "%s.vacuum-%ld", real, (long)getpid());
+	int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lfd < 0) {
+		free(real);
+		return sl_err(SEMLITE_IOERR, "%s: %s", lock, strerror(errno));
+	}
+	if (lock_alone(lfd)) {
+		int err = errno;
+		close(lfd);
+		free(real);
+		return err == EAGAIN || err == EACCES
+		           ? sl_err(SEMLITE_BUSY,
+		                    "%s is open (in this or another process); "
+		                    "close it everywhere, then vacuum",
+		                    path)
+		           : sl_err(SEMLITE_IOERR, "%s: lock: %s", lock,
+		                    strerror(err));
+	}
+	/* Nobody has the database open, and openers now queue on the lock
+	 * until it is released. The new image is complete and durable
+	 * before anything changes. */
+	int rc = vacuum_image(real, tmp, st.st_mode);
+	/* The lock file's shared state (last transaction id, readers)
+	 * describes the old file. An opener queued on the lock would trust
+	 * it once the lock is released, so it is emptied before the new file
+	 * takes the name: a queued opener then fails cleanly on the empty
+	 * file (and store_env_open retries), and the first lone opener sets
+	 * it up again from the new file. */
+	if (!rc && ftruncate(lfd, 0))
+		rc = sl_err(SEMLITE_IOERR, "%s: %s", lock, strerror(errno));
+	if (!rc && rename(tmp, real))
+		rc = sl_err(SEMLITE_IOERR, "%s: %s", real, strerror(errno));
+	if (rc)
+		unlink(tmp);
+	else if (sync_dir(real))
+		rc = sl_err(SEMLITE_IOERR, "%s: cannot sync its directory",
+		            real);
+	close(lfd);
+	free(real);
+	return rc;
 }
 
 int store_env_free_bytes(store_env *e, uint64_t *bytes)

@@ -71,6 +71,12 @@ void store_txn_abort(store_txn *t);
  * complete or absent. The calling thread must hold no transaction. */
 int store_env_copy(store_env *e, const char *dest, bool compact);
 
+/* Rewrites the closed database at path in place as its compacted copy
+ * would be (SQLite's VACUUM): the new image is written beside it, synced,
+ * and renamed over it. SEMLITE_BUSY when any handle has it open, in this
+ * process or another; openers that arrive meanwhile wait for it. On any
+ * failure the file is left as it was. */
+int store_env_vacuum(const char *path);
 /* Bytes of the file in pages LMDB keeps free for reuse (its free list):
  * what a compacting copy leaves out. SEMLITE_CORRUPT for a malformed
  * free-list record. */
