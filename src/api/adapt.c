@@ -201,17 +201,19 @@ static int swap_model(semlite_txn *t, semlite_collection *c,
 	return rc;
 }
 
-/* Deletes the collection's graph: every links record and the entry
- * point. */
+/* Deletes the collection's graph: every links record, the entry point
+ * and the measured search breadth (the vectors change). */
 static int clear_graph(semlite_txn *t, uint32_t coll)
 {
 	uint8_t k[8], mk[5];
 	store_key_id(k, coll, 0);
 	int rc = store_del_prefix(&t->st, STORE_DB_LINKS, k, 4);
-	store_meta_key(mk, 'h', coll);
-	if (!rc)
+	for (const char *kind = "he"; !rc && *kind; kind++) {
+		store_meta_key(mk, *kind, coll);
 		rc = store_del(&t->st, STORE_DB_META, mk, 5);
-	return rc == SEMLITE_NOTFOUND ? SEMLITE_OK : rc;
+		rc = rc == SEMLITE_NOTFOUND ? SEMLITE_OK : rc;
+	}
+	return rc;
 }
 
 typedef struct id_list {

@@ -225,6 +225,10 @@ int api_vbuf_reserve(semlite_txn *t, uint32_t dim);
 /* doc.c: stores t->vbuf (prepared) as document id's code and exact copy. */
 int api_vectors_put(semlite_txn *t, api_tcoll *tc, uint32_t id);
 
+/* tune.c: the collection's measured default ef (0 when never measured);
+ * SEMLITE_CORRUPT for a malformed record. */
+int api_tuned_ef(const store_txn *st, uint32_t coll, uint32_t *ef);
+
 /* Prepares v[dim] for storage/search under metric: cosine normalizes. */
 void api_vec_prepare(float *v, uint32_t dim, uint8_t metric);
 

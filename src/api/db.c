@@ -236,7 +236,7 @@ static int coll_erase(const store_txn *t, const store_coll_rec *r)
 	int rc = SEMLITE_OK;
 	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0] && !rc; i++)
 		rc = store_del_prefix(t, dbs[i], k, 4);
-	static const char kinds[] = {'n', 'z', 'h', 'p'};
+	static const char kinds[] = {'n', 'z', 'h', 'p', 'e'};
 	for (size_t i = 0; i < sizeof kinds && !rc; i++) {
 		uint8_t mk[5];
 		store_meta_key(mk, kinds[i], r->id);

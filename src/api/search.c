@@ -521,12 +521,15 @@ static int index_candidates(const store_txn *st, semlite_collection *c,
                             const roaring_bitmap_t *allow, uint32_t k, heap *h)
 {
 	const store_coll_rec *r = &c->rec;
-	uint32_t n = 0;
+	uint32_t n = 0, ef = o->ef;
+	int rc = ef ? SEMLITE_OK : api_tuned_ef(st, r->id, &ef);
+	if (rc)
+		return rc;
 	hnsw_hit *hits = sl_malloc((k ? k : 1) * sizeof *hits);
 	if (!hits)
 		return sl_err(SEMLITE_NOMEM, "search hits");
-	int rc = api_index_search(st, c->db->serial, r, q->v, allow, k, o->ef,
-	                          hits, &n);
+	rc = api_index_search(st, c->db->serial, r, q->v, allow, k, ef, hits,
+	                      &n);
 	for (uint32_t i = 0; !rc && i < n; i++)
 		heap_push(h, (cand){-hits[i].dist, hits[i].id});
 	/* The graph rescored its hits with the same f16 dot product and

@@ -13,11 +13,13 @@
  * A malformed record stops the import with file:line and the field: the
  * batches committed before it stay, the failing batch is aborted whole.
  *
- * A bulk load (the file grew by a quarter or more) ends with a vacuum: LMDB's
- * copy-on-write leaves a fifth to a third of the new file in free pages
- * and half-filled leaves, which the vacuum packs away (--no-vacuum keeps
- * the file as written, --vacuum vacuums after any import). When another
- * process has the database open the vacuum is skipped with a note.
+ * A bulk load (the file grew by a quarter or more) ends with a tune and a
+ * vacuum. The tune measures the search breadth the collection's data
+ * needs (semlite_collection_tune). LMDB's copy-on-write leaves a fifth to
+ * a third of the new file in free pages and half-filled leaves, which the
+ * vacuum packs away (--no-vacuum keeps the file as written, --vacuum
+ * vacuums after any import). When another process has the database open
+ * the vacuum is skipped with a note.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli/chunk_put.h"
@@ -248,8 +250,8 @@ int cli_cmd_import(int argc, char **argv)
 		    "--chunk-tokens stores each document as sentence-boundary "
 		    "chunks of at most N\nwords (ids ID#0, ID#1, ...; metadata "
 		    "_doc, _start, _end).\nA bulk load (the file grew by a "
-		    "quarter or more) ends with `semlite vacuum`,\nwhich packs "
-		    "the file; "
+		    "quarter or more) ends with `semlite tune` and "
+		    "`semlite vacuum`,\nwhich packs the file; "
 		    "--no-vacuum skips it, --vacuum runs it after any "
 		    "import.\n");
 		return 0;
@@ -294,10 +296,13 @@ int cli_cmd_import(int argc, char **argv)
 		        cli_now() - im.t0);
 	if (!ret && im.chunk_tokens)
 		fprintf(stderr, "stored %llu chunks\n", im.chunks);
+	bool bulk = !ret && !stat(path, &st) &&
+	            (uint64_t)st.st_size >= before + before / 4;
+	if (bulk) /* on failure the documents stay, with the default ef */
+		cli_tune("import", im.coll, 0, false);
 	semlite_collection_close(im.coll);
 	semlite_close(im.db);
-	if (ret || !im.vacuum || stat(path, &st) ||
-	    (im.vacuum < 0 && (uint64_t)st.st_size < before + before / 4))
+	if (ret || !im.vacuum || (im.vacuum < 0 && !bulk))
 		return ret;
 	if (im.vacuum > 0)
 		return cli_vacuum("import", path, false);

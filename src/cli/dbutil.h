@@ -20,6 +20,13 @@ int cli_cmd_check(int argc, char **argv);
 int cli_cmd_compact(int argc, char **argv);
 int cli_cmd_copy(int argc, char **argv);
 int cli_cmd_vacuum(int argc, char **argv);
+int cli_cmd_tune(int argc, char **argv);
+
+/* Tunes the default search breadth of c (semlite_collection_tune; target
+ * 0: the default), reporting it on stderr, or as one JSON line on stdout;
+ * nothing for a collection without an index. Prints the error and returns
+ * 1 on failure. */
+int cli_tune(const char *cmd, semlite_collection *c, double target, bool json);
 
 /* Vacuums the closed database at path (semlite_vacuum), reporting both
  * sizes and the time on stderr, or as one JSON line on stdout. Prints the

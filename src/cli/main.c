@@ -24,6 +24,7 @@ typedef int (*cli_cmd_fn)(int argc, char **argv);
 	X(compact, "DB [--collection C]            drop deleted documents")  \
 	X(copy, "DB DEST [--no-compact]           compacted hot backup")     \
 	X(vacuum, "DB                             rewrite DB packed, in place") \
+	X(tune, "DB [--target R]                  measure the default ef")    \
 	X(adapt, "DB [--lsa-dim K]                 adapt the encoder to a DB") \
 	X(embed, "[--model PATH] TEXT...           print embeddings")          \
 	X(tokenize, "--model PATH TEXT...        print token ids")             \

@@ -133,10 +133,21 @@ done >"$tmp/bulk.txt"
 run bulk-create 0 "$S" create "$tmp/b.semlite"
 run bulk-import 0 "$S" import "$tmp/b.semlite" "$tmp/bulk.txt" --batch 500
 has err "vacuumed to"
+has err "default search breadth: ef [0-9]"
 run bulk-stats 0 "$S" stats "$tmp/b.semlite" --json
 has out '"free_bytes": 0'
 run bulk-search 0 "$S" search "$tmp/b.semlite" "line 17 of a bulk load" -k 1 --json
 has out '"id": "18"'
+# tune: the default ef for a recall target; a higher target, no lower ef
+run tune 0 "$S" tune "$tmp/b.semlite" --json
+has out '"ef": [0-9]'
+ef1=$(sed 's/.*"ef": \([0-9]*\).*/\1/' "$tmp/out")
+run tune-high 0 "$S" tune "$tmp/b.semlite" --target 0.999 --json
+ef2=$(sed 's/.*"ef": \([0-9]*\).*/\1/' "$tmp/out")
+[ "$ef2" -ge "$ef1" ] || fail "tune: target 0.999 gave ef $ef2 < $ef1"
+run tune-bad 2 "$S" tune "$tmp/b.semlite" --target 1.5
+run tune-check 0 "$S" check "$tmp/b.semlite"
+has out "^ok"
 run novac-create 0 "$S" create "$tmp/n.semlite"
 run novac-import 0 "$S" import "$tmp/n.semlite" "$tmp/bulk.txt" --batch 500 --no-vacuum
 grep -q vacuum "$tmp/err" && fail "--no-vacuum vacuumed: $(cat "$tmp/err")"

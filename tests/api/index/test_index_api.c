@@ -669,6 +669,61 @@ static void test_handle_cache_threads(void **state)
 	semlite_close(db);
 }
 
+/* semlite_collection_tune: the measured ef becomes the default of
+ * searches that pass none (same answers as passing it), a higher target
+ * never gives a lower ef, the record survives a reopen and passes check,
+ * and bad calls change nothing. */
+static void test_tune(void **state)
+{
+	(void)state;
+	semlite_db *db;
+	semlite_collection *c = make(&db);
+	assert_int_equal(semlite_collection_tune(NULL, 0, NULL, NULL),
+	                 SEMLITE_INVALID);
+	assert_int_equal(semlite_collection_tune(c, 1.5, NULL, NULL),
+	                 SEMLITE_INVALID);
+	assert_int_equal(semlite_collection_tune(c, -0.1, NULL, NULL),
+	                 SEMLITE_INVALID);
+	uint32_t ef = 7;
+	double rec = 1;
+	/* empty: nothing measured, the built-in default */
+	assert_int_equal(semlite_collection_tune(c, 0, &ef, &rec), 0);
+	assert_int_equal(ef, 64);
+	put_range(c, db, 0, N);
+	assert_int_equal(semlite_collection_tune(c, 0, &ef, &rec), 0);
+	print_message("tuned: ef %u, sample recall %.4f\n", ef, rec);
+	assert_true(ef >= 16 && ef <= 1024);
+	assert_true(rec >= 0.95 || ef == 1024);
+	uint32_t ef99;
+	assert_int_equal(semlite_collection_tune(c, 0.999, &ef99, &rec), 0);
+	assert_true(ef99 >= ef);
+	assert_int_equal(semlite_collection_tune(c, 0, &ef, NULL), 0);
+	semlite_collection_close(c);
+	semlite_close(db);
+	assert_int_equal(semlite_open(path, SEMLITE_OPEN_READONLY, &db), 0);
+	assert_int_equal(semlite_collection_open(db, "v", &c), 0);
+	assert_int_equal(semlite_collection_tune(c, 0, NULL, NULL),
+	                 SEMLITE_MISUSE);
+	check_ok(db);
+	float q[DIM];
+	for (unsigned i = 0; i < NQ; i++) {
+		semlite_search_opts o;
+		semlite_results *a, *b;
+		semlite_search_opts_init(&o);
+		query_for(i, q);
+		assert_int_equal(semlite_search_vector(c, q, DIM, &o, &a), 0);
+		o.ef = ef;
+		assert_int_equal(semlite_search_vector(c, q, DIM, &o, &b), 0);
+		assert_int_equal(a->count, b->count);
+		for (size_t x = 0; x < a->count; x++)
+			assert_string_equal(a->items[x].id, b->items[x].id);
+		semlite_results_free(a);
+		semlite_results_free(b);
+	}
+	semlite_collection_close(c);
+	semlite_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -684,6 +739,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_handle_cache, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_handle_cache_threads, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_tune, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,10 +1,10 @@
 /*
  * fuzz_hnsw_records.c — arbitrary bytes as the stored HNSW graph of a
  * collection: neighbour-list records, codes, exact vectors, the entry
- * point and purged-count meta records, tombstone and filter bitmaps,
- * documents and id maps (hnsw_fuzz.h has the input format). The target
- * writes them into a real database (so the LMDB store's own decoders read
- * them), then runs everything that walks the graph: the index check and
+ * point, purged-count and search-breadth ('e') meta records, tombstone and
+ * filter bitmaps, documents and id maps (hnsw_fuzz.h has the input format). The
+ * target writes them into a real database (so the LMDB store's own decoders
+ * read them), then runs everything that walks the graph: the index check and
  * the compaction check, the whole-database check, indexed, exact and
  * filtered searches, compaction, an insert and a delete (repair). Every
  * call may fail (damaged records are SEMLITE_CORRUPT), none may crash,
@@ -88,7 +88,7 @@ static int wipe(const store_txn *t, uint32_t coll)
 	store_key_id(k, coll, 0);
 	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0] && !rc; i++)
 		rc = store_del_prefix(t, dbs[i], k, 4);
-	static const char kinds[] = {'h', 'p'};
+	static const char kinds[] = {'h', 'p', 'e'};
 	for (size_t i = 0; i < sizeof kinds && !rc; i++) {
 		uint8_t mk[5];
 		store_meta_key(mk, kinds[i], coll);

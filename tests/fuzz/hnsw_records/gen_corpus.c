@@ -100,6 +100,7 @@ static int dump(semlite_db *db, int preset, uint8_t act, const char *file)
 	dump_db(&t, STORE_DB_POSTINGS, HF_DB_POSTINGS, false, coll, o);
 	dump_meta(&t, 'h', coll, o);
 	dump_meta(&t, 'p', coll, o);
+	dump_meta(&t, 'e', coll, o);
 	store_txn_abort(&t);
 	semlite_collection_close(c);
 	FILE *f = fopen(file, "wb");
@@ -190,6 +191,14 @@ int main(int argc, char **argv)
 	rc = rc || fill(db, 2, 0, 12);
 	snprintf(f, sizeof f, "%s/dot_f32_plain", argv[1]);
 	rc = rc || dump(db, 2, HF_DO_DELETE | HF_DO_COMPACT, f);
+	/* d: the same, with a measured default search breadth */
+	semlite_collection *c;
+	rc = rc || semlite_collection_open(db, hf_presets[2].name, &c);
+	rc = rc || semlite_collection_tune(c, 0, NULL, NULL);
+	if (!rc)
+		semlite_collection_close(c);
+	snprintf(f, sizeof f, "%s/dot_f32_tuned", argv[1]);
+	rc = rc || dump(db, 2, HF_DO_PUT | HF_DO_FILTER, f);
 	semlite_close(db);
 	unlink(path);
 	unlink(lock);
