@@ -28,7 +28,8 @@
 
 #define TUNE_SAMPLES 200
 #define TUNE_K       10
-#define TUNE_TARGET  0.95 /* the samples' recall runs below held-out queries' */
+#define TUNE_TARGET  0.95 /* the samples' recall runs below held-out queries'  \
+	                   */
 
 static const uint32_t ladder[] = {16,  24,  32,  48,  64,  96,  128,
                                   192, 256, 384, 512, 768, 1024};
@@ -156,27 +157,34 @@ static int tune_recall(const store_txn *st, semlite_collection *c,
 	return SEMLITE_OK;
 }
 
-static int tune_store(semlite_collection *c, uint32_t ef, double recall)
+static int tune_store_txn(semlite_collection *c, const uint8_t v[8])
 {
 	store_txn t;
-	uint8_t k[5], v[8];
-	float rf = (float)recall;
+	uint8_t k[5];
 	store_meta_key(k, 'e', c->rec.id);
+	int rc = store_txn_begin(c->db->env, true, &t);
+	if (rc)
+		return rc;
+	rc = api_coll_check(&t, c);
+	if (!rc)
+		rc = store_put_checked(&t, STORE_DB_META, k, 5, v, 8);
+	if (!rc)
+		return store_txn_commit(&t);
+	store_txn_abort(&t);
+	return rc;
+}
+
+static int tune_store(semlite_collection *c, uint32_t ef, double recall)
+{
+	uint8_t v[8];
+	float rf = (float)recall;
 	sl_store_u32le(v, ef);
 	memcpy(v + 4, &rf, 4);
-	int rc = SEMLITE_FULL;
-	for (int i = 0; i < 4 && rc == SEMLITE_FULL; i++) {
-		if (i && store_env_grow(c->db->env))
+	int rc;
+	for (int i = 0; i < 40; i++) { /* as collection create and drop */
+		rc = tune_store_txn(c, v);
+		if (rc != SEMLITE_FULL || store_env_grow(c->db->env))
 			break;
-		if ((rc = store_txn_begin(c->db->env, true, &t)))
-			return rc;
-		rc = api_coll_check(&t, c);
-		if (!rc)
-			rc = store_put_checked(&t, STORE_DB_META, k, 5, v, 8);
-		if (!rc)
-			rc = store_txn_commit(&t);
-		else
-			store_txn_abort(&t);
 	}
 	return rc;
 }

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int cli_vacuum(const char *cmd, const char *path, bool json)
+int cli_vacuum(const char *cmd, const char *path, bool json, bool busy_ok)
 {
 	struct stat st;
 	if (stat(path, &st))
@@ -23,6 +23,13 @@ int cli_vacuum(const char *cmd, const char *path, bool json)
 	double t0 = cli_now();
 	int rc = semlite_vacuum(path);
 	double secs = cli_now() - t0;
+	if (rc == SEMLITE_BUSY && busy_ok) {
+		fprintf(stderr,
+		        "not vacuumed: %s is open elsewhere; run `semlite "
+		        "vacuum %s` once it is closed\n",
+		        path, path);
+		return 0;
+	}
 	if (rc)
 		return cli_fail(cmd, rc, "cannot vacuum %s", path);
 	if (stat(path, &st))
@@ -63,5 +70,5 @@ int cli_cmd_vacuum(int argc, char **argv)
 	}
 	if (!path)
 		return cli_usage("vacuum", "need DB");
-	return cli_vacuum("vacuum", path, json);
+	return cli_vacuum("vacuum", path, json, false);
 }

@@ -30,8 +30,9 @@ int cli_tune(const char *cmd, semlite_collection *c, double target, bool json);
 
 /* Vacuums the closed database at path (semlite_vacuum), reporting both
  * sizes and the time on stderr, or as one JSON line on stdout. Prints the
- * error and returns 1 on failure. */
-int cli_vacuum(const char *cmd, const char *path, bool json);
+ * error and returns 1 on failure; with busy_ok, a file open elsewhere is a
+ * note and returns 0. */
+int cli_vacuum(const char *cmd, const char *path, bool json, bool busy_ok);
 
 /* Opens db (flags as semlite_open) and, when c is not NULL, collection
  * name (NULL: "default"). Prints the error and returns 1 on failure. */
