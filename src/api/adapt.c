@@ -27,8 +27,6 @@
 
 #include <string.h>
 
-#define MAX_GROWTH 40
-
 SEMLITE_API void semlite_adapt_opts_init(semlite_adapt_opts *o)
 {
 	if (!o)
@@ -327,7 +325,7 @@ SEMLITE_API int semlite_collection_adapt(semlite_collection *c,
 		rc = api_model_from_blob(blob, len, &m);
 	for (int i = 0; !rc; i++) {
 		rc = write_phase(c, blob, len, m, &o);
-		if (rc != SEMLITE_FULL || i + 1 == MAX_GROWTH)
+		if (rc != SEMLITE_FULL || i + 1 == API_MAX_GROWTH)
 			break;
 		rc = store_env_grow(c->db->env);
 	}

@@ -116,6 +116,17 @@ struct semlite_txn {
 #define API_DICT_SIZE             (256u << 10)
 
 /* txn.c */
+/* How many times a write that filled the map is retried after growing it
+ * (each growth doubles the map). */
+#define API_MAX_GROWTH 40
+/* A write that is not in a semlite_txn's operation log (collection create
+ * and drop, compact, tune): fn does all of it in the write transaction it
+ * is given, which api_write commits when fn returns SEMLITE_OK and aborts
+ * otherwise. When fn or the commit reports SEMLITE_FULL the map is grown
+ * and fn runs again in a fresh transaction, so fn must start from nothing
+ * each time (reset its outputs, free what an earlier run left). */
+typedef int (*api_write_fn)(const store_txn *t, void *arg);
+int api_write(store_env *e, api_write_fn fn, void *arg);
 /* True when an operation's error leaves its transaction usable. */
 bool api_rc_keeps_txn(int rc);
 int api_txn_coll(semlite_txn *t, semlite_collection *c, api_tcoll **out);

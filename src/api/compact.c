@@ -44,21 +44,16 @@
 
 #include <string.h>
 
-#define MAX_GROWTH 40
 /* LMDB's default largest key (511 bytes) */
 #define WALK_KEY_MAX 511
 
 int api_purged_get(const store_txn *st, uint32_t coll, uint64_t *out)
 {
-	uint8_t k[5];
 	const uint8_t *p;
 	size_t n;
 	*out = 0;
-	store_meta_key(k, 'p', coll);
-	int rc = store_get_checked(st, STORE_DB_META, k, 5, &p, &n);
-	if (rc == SEMLITE_NOTFOUND)
-		return SEMLITE_OK;
-	if (rc)
+	int rc = store_meta_get(st, 'p', coll, &p, &n);
+	if (rc || !p)
 		return rc;
 	if (n != 8)
 		return sl_err(SEMLITE_CORRUPT,
@@ -72,13 +67,12 @@ int api_purged_get(const store_txn *st, uint32_t coll, uint64_t *out)
 static int purged_add(const store_txn *st, uint32_t coll, uint64_t n)
 {
 	uint64_t had;
-	uint8_t k[5], v[8];
+	uint8_t v[8];
 	int rc = api_purged_get(st, coll, &had);
 	if (rc)
 		return rc;
-	store_meta_key(k, 'p', coll);
 	sl_store_u64le(v, had + n);
-	return store_put_checked(st, STORE_DB_META, k, 5, v, 8);
+	return store_meta_put(st, 'p', coll, v, 8);
 }
 
 /* Refuses to work on counters that disagree with the tombstones (the
@@ -205,48 +199,46 @@ static int filter_purge_fn(const store_txn *st, const MDB_val *k,
 	return filter_purge(st, k, v, arg);
 }
 
-/* One attempt, in its own write transaction; nothing is written when the
- * collection has no tombstones. */
-static int compact_txn(semlite_collection *c, uint64_t *purged)
+typedef struct compact_arg {
+	semlite_collection *c;
+	uint64_t purged; /* out: ids dropped */
+} compact_arg;
+
+/* One attempt (api_write); nothing is written when the collection has no
+ * tombstones. */
+static int compact_fn(const store_txn *t, void *arg)
 {
-	store_txn t;
+	compact_arg *a = arg;
+	semlite_collection *c = a->c;
 	store_counters ctr;
 	roaring_bitmap_t *tomb = NULL;
 	uint8_t k[FILT_KEY_MAX];
 	uint32_t dropped = 0;
 	size_t kl = filt_key_tombstones(k, c->rec.id);
-	int rc = store_txn_begin(c->db->env, true, &t);
-	if (rc)
-		return rc;
-	rc = api_coll_check(&t, c);
+	a->purged = 0;
+	int rc = api_coll_check(t, c);
 	if (!rc)
-		rc = store_counters_get(&t, c->rec.id, &ctr);
+		rc = store_counters_get(t, c->rec.id, &ctr);
 	if (!rc)
-		rc = filt_bitmap_load(&t, k, kl, &tomb);
+		rc = filt_bitmap_load(t, k, kl, &tomb);
 	if (rc || roaring_bitmap_is_empty(tomb))
 		goto out;
-	*purged = roaring_bitmap_get_cardinality(tomb);
-	if ((rc = books_check(&t, c->rec.id, &ctr, *purged)))
+	a->purged = roaring_bitmap_get_cardinality(tomb);
+	if ((rc = books_check(t, c->rec.id, &ctr, a->purged)))
 		goto out;
 	if (api_coll_indexed(&c->rec))
-		rc = graph_compact(&t, &c->rec, ctr.next_id, tomb, &dropped);
+		rc = graph_compact(t, &c->rec, ctr.next_id, tomb, &dropped);
 	if (!rc) {
 		uint8_t pre[5];
 		filter_prefix(pre, c->rec.id);
-		rc = walk(&t, STORE_DB_BITMAPS, pre, 5, filter_purge_fn, tomb);
+		rc = walk(t, STORE_DB_BITMAPS, pre, 5, filter_purge_fn, tomb);
 	}
 	if (!rc)
-		rc = purged_add(&t, c->rec.id, *purged);
+		rc = purged_add(t, c->rec.id, a->purged);
 	roaring_bitmap_clear(tomb);
 	if (!rc)
-		rc = filt_bitmap_store(&t, k, kl, tomb);
-	if (!rc) {
-		rc = store_txn_commit(&t);
-		filt_bitmap_free(tomb);
-		return rc;
-	}
+		rc = filt_bitmap_store(t, k, kl, tomb);
 out:
-	store_txn_abort(&t);
 	filt_bitmap_free(tomb);
 	return rc;
 }
@@ -341,7 +333,6 @@ int api_compact_check(const store_txn *st, const store_coll_rec *r,
 SEMLITE_API int semlite_collection_compact(semlite_collection *coll,
                                            uint64_t *purged)
 {
-	uint64_t n = 0;
 	if (purged)
 		*purged = 0;
 	if (!coll)
@@ -349,14 +340,9 @@ SEMLITE_API int semlite_collection_compact(semlite_collection *coll,
 		              "semlite_collection_compact: NULL");
 	if (store_env_readonly(coll->db->env))
 		return sl_err(SEMLITE_MISUSE, "database opened read-only");
-	int rc = SEMLITE_OK;
-	for (int i = 0; i < MAX_GROWTH; i++) {
-		n = 0;
-		rc = compact_txn(coll, &n);
-		if (rc != SEMLITE_FULL || store_env_grow(coll->db->env))
-			break;
-	}
+	compact_arg a = {coll, 0};
+	int rc = api_write(coll->db->env, compact_fn, &a);
 	if (!rc && purged)
-		*purged = n;
+		*purged = a.purged;
 	return rc;
 }

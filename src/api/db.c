@@ -166,30 +166,28 @@ static int coll_settings(const semlite_collection_opts *o, store_coll_rec *r,
 	return SEMLITE_OK;
 }
 
-/* One attempt at writing a new collection (the caller retries on FULL). */
-static int coll_create_txn(store_env *e, const char *name, store_coll_rec *r,
-                           const uint8_t *blob, size_t blen)
+/* The new collection's record and model blob (NULL: vector-only). */
+typedef struct coll_new {
+	const char *name;
+	store_coll_rec *r;
+	const uint8_t *blob;
+	size_t blen;
+} coll_new;
+
+static int coll_create_fn(const store_txn *t, void *arg)
 {
-	store_txn t;
+	coll_new *a = arg;
 	store_coll_rec old;
-	int rc = store_txn_begin(e, true, &t);
-	if (rc)
-		return rc;
-	rc = store_coll_get(&t, name, &old);
+	int rc = store_coll_get(t, a->name, &old);
 	if (!rc)
-		rc = sl_err(SEMLITE_EXISTS, "collection '%s' exists", name);
+		rc = sl_err(SEMLITE_EXISTS, "collection '%s' exists", a->name);
 	else if (rc == SEMLITE_NOTFOUND)
-		rc = store_coll_next_id(&t, &r->id);
-	if (!rc && blob)
-		rc = store_model_put(&t, blob, blen, &r->model_hash,
-		                     &r->model_chunks);
-	store_vec_layout(r, store_env_psize(e));
-	if (!rc)
-		rc = store_coll_put(&t, name, r);
-	if (!rc)
-		return store_txn_commit(&t);
-	store_txn_abort(&t);
-	return rc;
+		rc = store_coll_next_id(t, &a->r->id);
+	if (!rc && a->blob)
+		rc = store_model_put(t, a->blob, a->blen, &a->r->model_hash,
+		                     &a->r->model_chunks);
+	store_vec_layout(a->r, store_env_psize(t->env));
+	return rc ? rc : store_coll_put(t, a->name, a->r);
 }
 
 SEMLITE_API int semlite_collection_create(semlite_db *db, const char *name,
@@ -216,11 +214,8 @@ SEMLITE_API int semlite_collection_create(semlite_db *db, const char *name,
 	rc = coll_settings(opts, &r, &blob, &blen);
 	if (rc)
 		return rc;
-	for (int i = 0; i < 40; i++) {
-		rc = coll_create_txn(db->env, name, &r, blob, blen);
-		if (rc != SEMLITE_FULL || store_env_grow(db->env))
-			break;
-	}
+	coll_new a = {name, &r, blob, blen};
+	rc = api_write(db->env, coll_create_fn, &a);
 	sl_free(blob);
 	return rc;
 }
@@ -269,28 +264,22 @@ int api_model_shared(const store_txn *t, uint64_t hash, bool *shared)
 	return rc && rc != MDB_NOTFOUND ? store_rc(rc, "meta") : SEMLITE_OK;
 }
 
-static int coll_drop_txn(store_env *e, const char *name)
+static int coll_drop_fn(const store_txn *t, void *arg)
 {
-	store_txn t;
+	const char *name = arg;
 	store_coll_rec r;
 	bool shared = false;
-	int rc = store_txn_begin(e, true, &t);
-	if (rc)
-		return rc;
-	rc = store_coll_get(&t, name, &r);
+	int rc = store_coll_get(t, name, &r);
 	if (rc == SEMLITE_NOTFOUND)
 		rc = sl_err(SEMLITE_NOTFOUND, "no collection '%s'", name);
 	if (!rc)
-		rc = coll_erase(&t, &r);
+		rc = coll_erase(t, &r);
 	if (!rc)
-		rc = store_coll_del(&t, name);
+		rc = store_coll_del(t, name);
 	if (!rc && (r.flags & STORE_COLL_HAS_MODEL))
-		rc = api_model_shared(&t, r.model_hash, &shared);
+		rc = api_model_shared(t, r.model_hash, &shared);
 	if (!rc && (r.flags & STORE_COLL_HAS_MODEL) && !shared)
-		rc = store_model_del(&t, r.model_hash);
-	if (!rc)
-		return store_txn_commit(&t);
-	store_txn_abort(&t);
+		rc = store_model_del(t, r.model_hash);
 	return rc;
 }
 
@@ -300,13 +289,7 @@ SEMLITE_API int semlite_collection_drop(semlite_db *db, const char *name)
 		return sl_err(SEMLITE_INVALID, "semlite_collection_drop: NULL");
 	if (!name)
 		name = "default";
-	int rc;
-	for (int i = 0; i < 40; i++) {
-		rc = coll_drop_txn(db->env, name);
-		if (rc != SEMLITE_FULL || store_env_grow(db->env))
-			break;
-	}
-	return rc;
+	return api_write(db->env, coll_drop_fn, (void *)name);
 }
 
 SEMLITE_API int semlite_collection_open(semlite_db *db, const char *name,

@@ -63,15 +63,11 @@ int api_id_lookup(const store_txn *st, uint32_t coll, uint32_t next_id,
 
 int api_dict_load(const store_txn *st, uint32_t coll, store_dict **out)
 {
-	uint8_t k[5];
 	const uint8_t *p;
 	size_t n;
 	*out = NULL;
-	store_meta_key(k, 'z', coll);
-	int rc = store_get_checked(st, STORE_DB_META, k, 5, &p, &n);
-	if (rc == SEMLITE_NOTFOUND)
-		return SEMLITE_OK;
-	return rc ? rc : store_dict_new(p, n, out);
+	int rc = store_meta_get(st, 'z', coll, &p, &n);
+	return rc || !p ? rc : store_dict_new(p, n, out);
 }
 
 /* Replaces the handle's dictionary with a fresh load (caller holds mu). */

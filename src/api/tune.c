@@ -28,8 +28,9 @@
 
 #define TUNE_SAMPLES 200
 #define TUNE_K       10
-#define TUNE_TARGET  0.95 /* the samples' recall runs below held-out queries'  \
-	                   */
+#define TUNE_TARGET                                                            \
+	0.95 /* the samples' recall runs below held-out queries'               \
+	      */
 
 static const uint32_t ladder[] = {16,  24,  32,  48,  64,  96,  128,
                                   192, 256, 384, 512, 768, 1024};
@@ -37,15 +38,11 @@ static const uint32_t ladder[] = {16,  24,  32,  48,  64,  96,  128,
 
 int api_tuned_ef(const store_txn *st, uint32_t coll, uint32_t *ef)
 {
-	uint8_t k[5];
 	const uint8_t *p;
 	size_t n;
 	*ef = 0;
-	store_meta_key(k, 'e', coll);
-	int rc = store_get_checked(st, STORE_DB_META, k, 5, &p, &n);
-	if (rc == SEMLITE_NOTFOUND)
-		return SEMLITE_OK;
-	if (rc)
+	int rc = store_meta_get(st, 'e', coll, &p, &n);
+	if (rc || !p)
 		return rc;
 	uint32_t v = n == 8 ? sl_load_u32le(p) : 0;
 	if (v == 0 || v > ladder[LADDER - 1])
@@ -157,36 +154,25 @@ static int tune_recall(const store_txn *st, semlite_collection *c,
 	return SEMLITE_OK;
 }
 
-static int tune_store_txn(semlite_collection *c, const uint8_t v[8])
+typedef struct tune_rec {
+	semlite_collection *c;
+	uint8_t v[8]; /* u32 ef, f32 recall */
+} tune_rec;
+
+static int tune_store_fn(const store_txn *t, void *arg)
 {
-	store_txn t;
-	uint8_t k[5];
-	store_meta_key(k, 'e', c->rec.id);
-	int rc = store_txn_begin(c->db->env, true, &t);
-	if (rc)
-		return rc;
-	rc = api_coll_check(&t, c);
-	if (!rc)
-		rc = store_put_checked(&t, STORE_DB_META, k, 5, v, 8);
-	if (!rc)
-		return store_txn_commit(&t);
-	store_txn_abort(&t);
-	return rc;
+	tune_rec *a = arg;
+	int rc = api_coll_check(t, a->c);
+	return rc ? rc : store_meta_put(t, 'e', a->c->rec.id, a->v, 8);
 }
 
 static int tune_store(semlite_collection *c, uint32_t ef, double recall)
 {
-	uint8_t v[8];
+	tune_rec a = {.c = c};
 	float rf = (float)recall;
-	sl_store_u32le(v, ef);
-	memcpy(v + 4, &rf, 4);
-	int rc;
-	for (int i = 0; i < 40; i++) { /* as collection create and drop */
-		rc = tune_store_txn(c, v);
-		if (rc != SEMLITE_FULL || store_env_grow(c->db->env))
-			break;
-	}
-	return rc;
+	sl_store_u32le(a.v, ef);
+	memcpy(a.v + 4, &rf, 4);
+	return api_write(c->db->env, tune_store_fn, &a);
 }
 
 SEMLITE_API int semlite_collection_tune(semlite_collection *c, double target,

@@ -29,8 +29,6 @@
 
 #include <string.h>
 
-#define MAX_GROWTH 40
-
 static void op_free(api_op *op)
 {
 	sl_free(op->id);
@@ -123,10 +121,31 @@ int api_txn_coll(semlite_txn *t, semlite_collection *c, api_tcoll **out)
 	return SEMLITE_OK;
 }
 
+int api_write(store_env *e, api_write_fn fn, void *arg)
+{
+	int rc = SEMLITE_OK;
+	for (int attempt = 0; attempt < API_MAX_GROWTH; attempt++) {
+		store_txn t;
+		rc = store_txn_begin(e, true, &t);
+		if (rc)
+			return rc;
+		rc = fn(&t, arg);
+		if (rc)
+			store_txn_abort(&t);
+		else
+			rc = store_txn_commit(&t);
+		if (rc != SEMLITE_FULL)
+			return rc;
+		if ((rc = store_env_grow(e)))
+			return rc;
+	}
+	return sl_err(SEMLITE_FULL, "the map kept filling while growing");
+}
+
 /* Aborts the LMDB transaction, grows the map and replays the log. */
 static int grow_and_replay(semlite_txn *t)
 {
-	for (int attempt = 0; attempt < MAX_GROWTH; attempt++) {
+	for (int attempt = 0; attempt < API_MAX_GROWTH; attempt++) {
 		store_txn_abort(&t->st);
 		tcoll_reset(t);
 		int rc = store_env_grow(t->db->env);
@@ -184,7 +203,7 @@ static int txn_do(semlite_txn *t, api_op *op)
  * when the samples could not train one (too few or too alike). */
 static int train_store(semlite_txn *t, api_tcoll *tc, bool *trained)
 {
-	uint8_t *dict = sl_malloc(API_DICT_SIZE), k[5];
+	uint8_t *dict = sl_malloc(API_DICT_SIZE);
 	size_t n;
 	*trained = false;
 	if (!dict)
@@ -202,9 +221,8 @@ static int train_store(semlite_txn *t, api_tcoll *tc, bool *trained)
 		sl_free(dict);
 		return SEMLITE_OK;
 	}
-	store_meta_key(k, 'z', tc->coll->rec.id);
 	if (!rc)
-		rc = store_put_checked(&t->st, STORE_DB_META, k, 5, dict, n);
+		rc = store_meta_put(&t->st, 'z', tc->coll->rec.id, dict, n);
 	sl_free(dict);
 	if (!rc)
 		*trained = true;
@@ -294,15 +312,11 @@ static int retrain(semlite_txn *t, api_tcoll *tc)
 		rc = train_store(t, tc, &trained);
 	if (rc || !trained)
 		return rc;
-	uint8_t k[5];
-	const uint8_t *p;
-	size_t n;
 	store_dict *nd = NULL;
 	store_codec *nc = NULL;
-	store_meta_key(k, 'z', tc->coll->rec.id);
-	rc = store_get_checked(&t->st, STORE_DB_META, k, 5, &p, &n);
-	if (!rc)
-		rc = store_dict_new(p, n, &nd);
+	rc = api_dict_load(&t->st, tc->coll->rec.id, &nd);
+	if (!rc && !nd) /* train_store just wrote it */
+		rc = sl_err(SEMLITE_CORRUPT, "meta: zstd dictionary missing");
 	if (!rc)
 		rc = store_codec_new(&nc);
 	if (!rc) {
@@ -365,7 +379,7 @@ SEMLITE_API int semlite_txn_commit(semlite_txn *t)
 		            "the transaction failed earlier: abort it");
 		goto out;
 	}
-	for (int attempt = 0; attempt < MAX_GROWTH; attempt++) {
+	for (int attempt = 0; attempt < API_MAX_GROWTH; attempt++) {
 		rc = commit_once(t);
 		if (rc != SEMLITE_FULL || t->unlogged)
 			break;

@@ -57,6 +57,28 @@ void store_meta_key(uint8_t k[5], char kind, uint32_t coll)
 	k[4] = (uint8_t)coll;
 }
 
+int store_meta_get(const store_txn *t, char kind, uint32_t coll,
+                   const uint8_t **p, size_t *n)
+{
+	uint8_t k[5];
+	store_meta_key(k, kind, coll);
+	int rc = store_get_checked(t, STORE_DB_META, k, 5, p, n);
+	if (rc == SEMLITE_NOTFOUND) {
+		*p = NULL;
+		*n = 0;
+		return SEMLITE_OK;
+	}
+	return rc;
+}
+
+int store_meta_put(const store_txn *t, char kind, uint32_t coll, const void *v,
+                   size_t n)
+{
+	uint8_t k[5];
+	store_meta_key(k, kind, coll);
+	return store_put_checked(t, STORE_DB_META, k, 5, v, n);
+}
+
 /* "c:" + name; returns the key length. */
 static size_t coll_key(uint8_t *k, const char *name)
 {
@@ -187,16 +209,11 @@ int store_coll_next_id(const store_txn *t, uint32_t *out)
 
 int store_counters_get(const store_txn *t, uint32_t coll, store_counters *out)
 {
-	uint8_t k[5];
 	const uint8_t *p;
 	size_t n;
-	store_meta_key(k, 'n', coll);
-	int rc = store_get_checked(t, STORE_DB_META, k, 5, &p, &n);
-	if (rc == SEMLITE_NOTFOUND) {
-		memset(out, 0, sizeof *out);
-		return SEMLITE_OK;
-	}
-	if (rc)
+	memset(out, 0, sizeof *out);
+	int rc = store_meta_get(t, 'n', coll, &p, &n);
+	if (rc || !p)
 		return rc;
 	if (n != STORE_COUNTERS_SIZE)
 		return sl_err(SEMLITE_CORRUPT,
@@ -218,14 +235,13 @@ int store_counters_get(const store_txn *t, uint32_t coll, store_counters *out)
 int store_counters_put(const store_txn *t, uint32_t coll,
                        const store_counters *c)
 {
-	uint8_t k[5], p[STORE_COUNTERS_SIZE] = {0};
-	store_meta_key(k, 'n', coll);
+	uint8_t p[STORE_COUNTERS_SIZE] = {0};
 	sl_store_u32le(p, c->next_id);
 	sl_store_u32le(p + 4, c->live);
 	sl_store_u64le(p + 8, c->payload_bytes);
 	sl_store_u64le(p + 16, c->stored_bytes);
 	sl_store_u64le(p + 24, c->dict_docs);
-	return store_put_checked(t, STORE_DB_META, k, 5, p, sizeof p);
+	return store_meta_put(t, 'n', coll, p, sizeof p);
 }
 
 size_t store_exact_size(uint8_t precision, uint32_t dim)

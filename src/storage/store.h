@@ -205,6 +205,13 @@ int store_counters_put(const store_txn *t, uint32_t coll,
 
 /* Small per-collection meta keys: kind byte + collection id. */
 void store_meta_key(uint8_t k[5], char kind, uint32_t coll);
+/* The checked meta record of kind for collection coll; SEMLITE_OK with
+ * *p NULL and *n 0 when it does not exist (an absent record means "never
+ * written": zero counters, no dictionary, no tuned ef). */
+int store_meta_get(const store_txn *t, char kind, uint32_t coll,
+                   const uint8_t **p, size_t *n);
+int store_meta_put(const store_txn *t, char kind, uint32_t coll, const void *v,
+                   size_t n);
 
 /* ---- document records (docrec.c) ------------------------------------- */
 
