@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "common/common.h"
+#include "common/test_db.h"
 #include "semlite.h"
 
 #define NDOCS 160
@@ -51,7 +52,7 @@ static void topic_word(int t, unsigned j, char *w)
 static const char *const common_words[] = {"the",  "a",    "of",  "and",
                                            "with", "near", "was", "is"};
 
-static char path[256], lock[300], model_dir[256];
+static char path[256], model_dir[256];
 
 /* A tiny model trained on the corpus itself (64 pieces: letters and a few
  * merges, 128 dimensions), so that every test word is several tokens and
@@ -128,16 +129,11 @@ static void doc_text(int i, char *buf, size_t cap)
 
 static void open_fresh(semlite_db **db, semlite_collection **c, int fill)
 {
-	snprintf(path, sizeof path, "/tmp/sl_adapt_%d.semlite", (int)getpid());
-	snprintf(lock, sizeof lock, "%s-lock", path);
-	unlink(path);
-	unlink(lock);
+	tdb_path(path, sizeof path, "adapt");
 	semlite_collection_opts o;
 	semlite_collection_opts_init(&o);
 	o.model_path = model_dir;
-	assert_int_equal(semlite_open(path, SEMLITE_OPEN_CREATE, db), 0);
-	assert_int_equal(semlite_collection_create(*db, NULL, &o), 0);
-	assert_int_equal(semlite_collection_open(*db, NULL, c), 0);
+	tdb_create_opts(path, NULL, &o, db, c);
 	if (!fill)
 		return;
 	semlite_txn *t;
@@ -156,8 +152,7 @@ static void close_db(semlite_db *db, semlite_collection *c)
 {
 	semlite_collection_close(c);
 	semlite_close(db);
-	unlink(path);
-	unlink(lock);
+	tdb_remove(path);
 }
 
 static uint64_t model_hash(semlite_collection *c)

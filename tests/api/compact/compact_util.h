@@ -1,8 +1,9 @@
 /*
  * compact_util.h — helpers shared by the compaction tests (public API
- * only): a scratch database path, bulk puts and deletes by numeric id, the
- * recall of the indexed search against exact search over what remains,
- * and the integrity check. Include after cmocka.h.
+ * only): the scratch database at cu_path (made by tdb_path() of
+ * common/test_db.h), bulk puts and deletes by numeric id, the recall of
+ * the indexed search against exact search over what remains, and the
+ * integrity check. Include after cmocka.h.
  */
 #ifndef SL_TEST_COMPACT_UTIL_H
 #define SL_TEST_COMPACT_UTIL_H
@@ -12,24 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/test_db.h"
 #include "semlite.h"
 
 static char cu_path[256];
-
-static inline void cu_paths_clear(void)
-{
-	char lock[300];
-	snprintf(lock, sizeof lock, "%s-lock", cu_path);
-	unlink(cu_path);
-	unlink(lock);
-}
-
-static inline void cu_path_init(const char *tag)
-{
-	snprintf(cu_path, sizeof cu_path, "/tmp/sl_%s_%d.semlite", tag,
-	         (int)getpid());
-	cu_paths_clear();
-}
 
 static inline semlite_collection *cu_make(semlite_db **db, uint32_t dim,
                                           semlite_metric metric)
@@ -40,9 +27,7 @@ static inline semlite_collection *cu_make(semlite_db **db, uint32_t dim,
 	o.metric = metric;
 	o.use_default_model = 0;
 	semlite_collection *c;
-	assert_int_equal(semlite_open(cu_path, SEMLITE_OPEN_CREATE, db), 0);
-	assert_int_equal(semlite_collection_create(*db, "v", &o), 0);
-	assert_int_equal(semlite_collection_open(*db, "v", &c), 0);
+	tdb_create_opts(cu_path, "v", &o, db, &c);
 	return c;
 }
 

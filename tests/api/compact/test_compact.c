@@ -45,14 +45,14 @@ static float *clustered(uint64_t seed, unsigned n)
 static int setup(void **state)
 {
 	(void)state;
-	cu_path_init("compact");
+	tdb_path(cu_path, sizeof cu_path, "compact");
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	cu_paths_clear();
+	tdb_remove(cu_path);
 	return 0;
 }
 
@@ -131,7 +131,7 @@ static void cycles(int compact, unsigned cycles, uint64_t *sizes)
 {
 	const unsigned live = 1000, total = live * (cycles + 1);
 	semlite_db *db;
-	cu_paths_clear();
+	tdb_remove(cu_path);
 	semlite_collection *c = cu_make(&db, DIM, SEMLITE_METRIC_COSINE);
 	float *x = clustered(SEED + 2, total);
 	uint8_t *del = calloc(total, 1);
@@ -194,9 +194,7 @@ static void test_unindexed(void **state)
 	o.dim = DIM;
 	o.use_default_model = 0;
 	o.index = SEMLITE_INDEX_NONE;
-	assert_int_equal(semlite_open(cu_path, SEMLITE_OPEN_CREATE, &db), 0);
-	assert_int_equal(semlite_collection_create(db, "v", &o), 0);
-	assert_int_equal(semlite_collection_open(db, "v", &c), 0);
+	tdb_create_opts(cu_path, "v", &o, &db, &c);
 	float *x = clustered(SEED + 3, NU);
 	uint8_t del[NU] = {0};
 	cu_put(db, c, x, DIM, 0, NU);

@@ -76,7 +76,7 @@ static void test_sift_compact(void **state)
 	phase(db, c, del, 0.50, 2, 202);
 	semlite_collection_close(c);
 	semlite_close(db);
-	cu_paths_clear();
+	tdb_remove(cu_path);
 	free(del);
 }
 
@@ -99,12 +99,12 @@ int main(void)
 		free(queries);
 		return 77;
 	}
-	cu_path_init("compact_sift");
+	tdb_path(cu_path, sizeof cu_path, "compact_sift");
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sift_compact),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	cu_paths_clear();
+	tdb_remove(cu_path);
 	free(base);
 	free(queries);
 	return rc;

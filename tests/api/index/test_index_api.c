@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/test_db.h"
 #include "semlite.h"
 
 #define DIM 32
@@ -57,27 +58,17 @@ static void query_for(unsigned i, float *v)
 	vec_for(100000 + i, v);
 }
 
-static void paths_clear(void)
-{
-	char lock[300];
-	snprintf(lock, sizeof lock, "%s-lock", path);
-	unlink(path);
-	unlink(lock);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(path, sizeof path, "/tmp/sl_api_index_%d.semlite",
-	         (int)getpid());
-	paths_clear();
+	tdb_path(path, sizeof path, "api_index");
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	paths_clear();
+	tdb_remove(path);
 	return 0;
 }
 
@@ -89,9 +80,7 @@ static semlite_collection *make(semlite_db **db)
 	o.metric = SEMLITE_METRIC_COSINE;
 	o.use_default_model = 0;
 	semlite_collection *c;
-	assert_int_equal(semlite_open(path, SEMLITE_OPEN_CREATE, db), 0);
-	assert_int_equal(semlite_collection_create(*db, "v", &o), 0);
-	assert_int_equal(semlite_collection_open(*db, "v", &c), 0);
+	tdb_create_opts(path, "v", &o, db, &c);
 	return c;
 }
 
@@ -370,7 +359,7 @@ static void test_txn_size_invisible(void **state)
 		narrow_search(c, r[pass]);
 		semlite_collection_close(c);
 		semlite_close(db);
-		paths_clear();
+		tdb_remove(path);
 	}
 	for (unsigned i = 0; i < NQ; i++) {
 		assert_int_equal(r[0][i]->count, r[1][i]->count);
@@ -600,7 +589,7 @@ static void test_handle_cache(void **state)
 		semlite_collection_close(c2);
 		semlite_collection_close(c);
 		semlite_close(db);
-		paths_clear();
+		tdb_remove(path);
 	}
 	unsetenv("SEMLITE_MAP_SIZE");
 	unsetenv("SEMLITE_WCACHE_BUDGET");

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/test_db.h"
 #include "semlite.h"
 
 #define DIM 4
@@ -27,18 +28,15 @@ static char path[256];
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(path, sizeof path, "/tmp/sl_api_query_%d.semlite",
-	         (int)getpid());
-	char lock[300];
-	snprintf(lock, sizeof lock, "%s-lock", path);
-	unlink(path);
-	unlink(lock);
+	tdb_path(path, sizeof path, "api_query");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	return setup(state);
+	(void)state;
+	tdb_remove(path);
+	return 0;
 }
 
 /* Topic vectors: "cells" docs point along e0, "stars" along e1. */
@@ -61,13 +59,8 @@ static const struct {
 
 static semlite_collection *make(semlite_db **db)
 {
-	semlite_collection_opts o;
-	semlite_collection_opts_init(&o);
-	o.dim = DIM;
-	assert_int_equal(semlite_open(path, SEMLITE_OPEN_CREATE, db), 0);
-	assert_int_equal(semlite_collection_create(*db, "c", &o), 0);
 	semlite_collection *c;
-	assert_int_equal(semlite_collection_open(*db, "c", &c), 0);
+	tdb_create(path, "c", DIM, db, &c);
 	semlite_txn *t;
 	assert_int_equal(semlite_txn_begin(*db, &t), 0);
 	for (size_t i = 0; i < NDOCS; i++)

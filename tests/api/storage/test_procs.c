@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/test_db.h"
 #include "semlite.h"
 
 #define DIM     8
@@ -82,17 +83,9 @@ static int reader(void)
 static void test_procs(void **state)
 {
 	(void)state;
-	snprintf(path, sizeof path, "/tmp/sl_procs_%d.semlite", (int)getpid());
-	char lock[300];
-	snprintf(lock, sizeof lock, "%s-lock", path);
-	unlink(path);
-	unlink(lock);
+	tdb_path(path, sizeof path, "procs");
 	semlite_db *db;
-	semlite_collection_opts o;
-	semlite_collection_opts_init(&o);
-	o.dim = DIM;
-	assert_int_equal(semlite_open(path, SEMLITE_OPEN_CREATE, &db), 0);
-	assert_int_equal(semlite_collection_create(db, "c", &o), 0);
+	tdb_create(path, "c", DIM, &db, NULL);
 	semlite_close(db);
 	pid_t pids[3];
 	for (int i = 0; i < 3; i++) {
@@ -120,8 +113,7 @@ static void test_procs(void **state)
 			fail_msg("process %d exited with %d", i,
 			         WEXITSTATUS(st));
 	}
-	unlink(path);
-	unlink(lock);
+	tdb_remove(path);
 }
 
 int main(void)

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/test_db.h"
 #include "semlite.h"
 
 #define DIM 16
@@ -34,35 +35,25 @@ static void vec_for(unsigned i, float *v)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(path, sizeof path, "/tmp/sl_api_storage_%d.semlite",
-	         (int)getpid());
-	unlink(path);
-	char lock[300];
-	snprintf(lock, sizeof lock, "%s-lock", path);
-	unlink(lock);
+	tdb_path(path, sizeof path, "api_storage");
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char lock[300];
-	snprintf(lock, sizeof lock, "%s-lock", path);
-	unlink(path);
-	unlink(lock);
+	tdb_remove(path);
 	return 0;
 }
 
 static semlite_collection *make(semlite_db **db, semlite_metric m)
 {
 	semlite_collection_opts o;
+	semlite_collection *c;
 	semlite_collection_opts_init(&o);
 	o.dim = DIM;
 	o.metric = m;
-	assert_int_equal(semlite_open(path, SEMLITE_OPEN_CREATE, db), 0);
-	assert_int_equal(semlite_collection_create(*db, "c", &o), 0);
-	semlite_collection *c;
-	assert_int_equal(semlite_collection_open(*db, "c", &c), 0);
+	tdb_create_opts(path, "c", &o, db, &c);
 	return c;
 }
 
@@ -141,7 +132,7 @@ static void test_upsert_delete_reopen(void **state)
 static void test_copy(void **state)
 {
 	(void)state;
-	char dest[300], dest2[300], lock[320];
+	char dest[300], dest2[300];
 	snprintf(dest, sizeof dest, "%s.copy", path);
 	snprintf(dest2, sizeof dest2, "%s.copy2", path);
 	semlite_db *db;
@@ -227,11 +218,8 @@ static void test_copy(void **state)
 	semlite_collection_close(c);
 	semlite_close(db);
 	const char *made[] = {dest, dest2};
-	for (int i = 0; i < 2; i++) {
-		snprintf(lock, sizeof lock, "%s-lock", made[i]);
-		unlink(made[i]);
-		unlink(lock);
-	}
+	for (int i = 0; i < 2; i++)
+		tdb_remove(made[i]);
 }
 
 static void test_errors(void **state)
@@ -334,10 +322,8 @@ static void search_vs_oracle(semlite_metric m, semlite_precision p)
 	o.dim = DIM;
 	o.metric = m;
 	o.precision = p;
-	assert_int_equal(semlite_open(path, SEMLITE_OPEN_CREATE, &db), 0);
-	assert_int_equal(semlite_collection_create(db, "s", &o), 0);
 	semlite_collection *c;
-	assert_int_equal(semlite_collection_open(db, "s", &c), 0);
+	tdb_create_opts(path, "s", &o, &db, &c);
 	semlite_txn *t;
 	assert_int_equal(semlite_txn_begin(db, &t), 0);
 	enum { N = 500 };
@@ -450,10 +436,8 @@ static void test_dictionary(void **state)
 	o.dim = DIM;
 	o.hnsw_m = 4;
 	o.hnsw_ef_construction = 8;
-	assert_int_equal(semlite_open(path, SEMLITE_OPEN_CREATE, &db), 0);
-	assert_int_equal(semlite_collection_create(db, "z", &o), 0);
 	semlite_collection *c;
-	assert_int_equal(semlite_collection_open(db, "z", &c), 0);
+	tdb_create_opts(path, "z", &o, &db, &c);
 	char text[256];
 	enum { N = 10500 };
 	for (unsigned b = 0; b < N / 500; b++) {
@@ -516,8 +500,7 @@ static void test_settings_segments(void **state)
 	semlite_collection_opts_init(&o);
 	o.dim = DIM;
 	o.index = SEMLITE_INDEX_NONE;
-	assert_int_equal(semlite_open(path, SEMLITE_OPEN_CREATE, &db), 0);
-	assert_int_equal(semlite_collection_create(db, "k", &o), 0);
+	tdb_create_opts(path, "k", &o, &db, NULL);
 	o.keyword_index = 0;
 	assert_int_equal(semlite_collection_create(db, "n", &o), 0);
 	o.index = (semlite_index)7;

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/test_db.h"
 #include "semlite.h"
 
 #define DIM  24
@@ -47,8 +48,7 @@ static void vec_for(unsigned i, float *v)
 static void remove_files(void)
 {
 	char tmp[400];
-	unlink(path);
-	unlink(lock);
+	tdb_remove(path);
 	snprintf(tmp, sizeof tmp, "%s.vacuum-%d", path, (int)getpid());
 	unlink(tmp);
 }
@@ -56,7 +56,7 @@ static void remove_files(void)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(path, sizeof path, "/tmp/sl_vacuum_%d.semlite", (int)getpid());
+	tdb_path(path, sizeof path, "vacuum");
 	snprintf(lock, sizeof lock, "%s-lock", path);
 	remove_files();
 	return 0;
@@ -75,12 +75,7 @@ static void build(void)
 {
 	semlite_db *db;
 	semlite_collection *c;
-	semlite_collection_opts o;
-	semlite_collection_opts_init(&o);
-	o.dim = DIM;
-	assert_int_equal(semlite_open(path, SEMLITE_OPEN_CREATE, &db), 0);
-	assert_int_equal(semlite_collection_create(db, "c", &o), 0);
-	assert_int_equal(semlite_collection_open(db, "c", &c), 0);
+	tdb_create(path, "c", DIM, &db, &c);
 	for (unsigned b = 0; b < N; b += 250) {
 		semlite_txn *t;
 		assert_int_equal(semlite_txn_begin(db, &t), 0);

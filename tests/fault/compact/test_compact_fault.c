@@ -68,7 +68,7 @@ static void answers(semlite_collection *c, const float *q, char *out,
 static void test_nomem(void **state)
 {
 	(void)state;
-	cu_path_init("compact_nomem");
+	tdb_path(cu_path, sizeof cu_path, "compact_nomem");
 	semlite_db *db;
 	semlite_collection *c = cu_make(&db, DIM, SEMLITE_METRIC_COSINE);
 	float *x = vectors(3, N), *q = vectors(4, NQ);
@@ -106,7 +106,7 @@ static void test_nomem(void **state)
 	cu_check_ok(db);
 	semlite_collection_close(c);
 	semlite_close(db);
-	cu_paths_clear();
+	tdb_remove(cu_path);
 	free(x);
 	free(q);
 	free(del);
@@ -153,7 +153,7 @@ static void test_crash(void **state)
 {
 	(void)state;
 	enum { NC = 3000 };
-	cu_path_init("compact_crash");
+	tdb_path(cu_path, sizeof cu_path, "compact_crash");
 	semlite_db *db;
 	semlite_collection *c = cu_make(&db, DIM, SEMLITE_METRIC_COSINE);
 	float *x = vectors(5, NC);
@@ -192,7 +192,7 @@ static void test_crash(void **state)
 	              span, kept, done);
 	semlite_collection_close(c);
 	semlite_close(db);
-	cu_paths_clear();
+	tdb_remove(cu_path);
 	free(x);
 	free(del);
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/common.h"
+#include "common/test_db.h"
 #include "semlite.h"
 
 #define KILLS 200
@@ -112,17 +113,9 @@ static void ack_add(uint32_t **acked, size_t *n, size_t *cap, uint32_t b)
 static void test_crash(void **state)
 {
 	(void)state;
-	snprintf(path, sizeof path, "/tmp/sl_crash_%d.semlite", (int)getpid());
-	char lock[300];
-	snprintf(lock, sizeof lock, "%s-lock", path);
-	unlink(path);
-	unlink(lock);
+	tdb_path(path, sizeof path, "crash");
 	semlite_db *db;
-	semlite_collection_opts o;
-	semlite_collection_opts_init(&o);
-	o.dim = DIM;
-	assert_int_equal(semlite_open(path, SEMLITE_OPEN_CREATE, &db), 0);
-	assert_int_equal(semlite_collection_create(db, "c", &o), 0);
+	tdb_create(path, "c", DIM, &db, NULL);
 	semlite_close(db);
 
 	sl_rng rng;
@@ -170,8 +163,7 @@ static void test_crash(void **state)
 	verify(acked, nacked);
 	printf("%zu acknowledged commits survived %d kills\n", nacked, KILLS);
 	free(acked);
-	unlink(path);
-	unlink(lock);
+	tdb_remove(path);
 }
 
 int main(void)

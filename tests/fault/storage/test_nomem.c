@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/common.h"
+#include "common/test_db.h"
 #include "semlite.h"
 
 #define DIM 8
@@ -31,19 +32,11 @@ static void put_one(semlite_collection *c, semlite_txn *t, const char *id,
 static void test_nomem(void **state)
 {
 	(void)state;
-	char path[256], lock[300];
-	snprintf(path, sizeof path, "/tmp/sl_nomem_%d.semlite", (int)getpid());
-	snprintf(lock, sizeof lock, "%s-lock", path);
-	unlink(path);
-	unlink(lock);
+	char path[256];
+	tdb_path(path, sizeof path, "nomem");
 	semlite_db *db;
 	semlite_collection *c;
-	semlite_collection_opts o;
-	semlite_collection_opts_init(&o);
-	o.dim = DIM;
-	assert_int_equal(semlite_open(path, SEMLITE_OPEN_CREATE, &db), 0);
-	assert_int_equal(semlite_collection_create(db, NULL, &o), 0);
-	assert_int_equal(semlite_collection_open(db, NULL, &c), 0);
+	tdb_create(path, NULL, DIM, &db, &c);
 	int committed = 0, failures = 0;
 	for (long n = 0; n < 200; n++) {
 		char id[32];
@@ -82,8 +75,7 @@ static void test_nomem(void **state)
 	assert_int_equal(semlite_db_check(db, NULL, 0), 0);
 	semlite_collection_close(c);
 	semlite_close(db);
-	unlink(path);
-	unlink(lock);
+	tdb_remove(path);
 }
 
 int main(void)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/common.h"
+#include "common/test_db.h"
 #include "semlite.h"
 
 #define DIM  8
@@ -29,12 +30,7 @@ static void build(void)
 {
 	semlite_db *db;
 	semlite_collection *c;
-	semlite_collection_opts o;
-	semlite_collection_opts_init(&o);
-	o.dim = DIM;
-	assert_int_equal(semlite_open(path, SEMLITE_OPEN_CREATE, &db), 0);
-	assert_int_equal(semlite_collection_create(db, "c", &o), 0);
-	assert_int_equal(semlite_collection_open(db, "c", &c), 0);
+	tdb_create(path, "c", DIM, &db, &c);
 	for (int i = 0; i < DOCS; i++) {
 		char id[16], text[64];
 		float v[DIM];
@@ -155,12 +151,7 @@ static void damage_one(const char *name, size_t which, damage how, sl_rng *rng,
 static void test_corrupt(void **state)
 {
 	(void)state;
-	snprintf(path, sizeof path, "/tmp/sl_corrupt_%d.semlite",
-	         (int)getpid());
-	char lock[300];
-	snprintf(lock, sizeof lock, "%s-lock", path);
-	unlink(path);
-	unlink(lock);
+	tdb_path(path, sizeof path, "corrupt");
 	build();
 	assert_int_equal(probe(), SEMLITE_OK);
 	sl_rng rng;
@@ -183,8 +174,7 @@ static void test_corrupt(void **state)
 	printf("%d damaged records detected\n", checked);
 	assert_true(checked >= 30);
 	assert_int_equal(probe(), SEMLITE_OK);
-	unlink(path);
-	unlink(lock);
+	tdb_remove(path);
 }
 
 int main(void)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/test_db.h"
 #include "storage/store.h"
 
 #define SLOT 20
@@ -214,17 +215,14 @@ static void test_per(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(path, sizeof path, "/tmp/sl_vecblk_%d.semlite", (int)getpid());
+	tdb_path(path, sizeof path, "vecblk");
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char lock[300];
-	snprintf(lock, sizeof lock, "%s-lock", path);
-	unlink(path);
-	unlink(lock);
+	tdb_remove(path);
 	return 0;
 }
 
