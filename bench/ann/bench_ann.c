@@ -302,8 +302,10 @@ static int cmd_run(int argc, char **argv)
 	       "build_s=%.2f mem_bytes=%zu\n",
 	       kern_get()->name, n, dim, p.m, p.ef_construction,
 	       (unsigned long long)p.seed, build, hnsw_mem_bytes(mem));
-	const uint32_t efs[] = {16, 32, 64, 128, 256, 512};
-	for (int e = 0; e < 6; e++) {
+	/* the tune ladder, as peers.py's EFS */
+	const uint32_t efs[] = {16,  24,  32,  48,  64, 96,
+	                        128, 192, 256, 384, 512};
+	for (size_t e = 0; e < sizeof efs / sizeof efs[0]; e++) {
 		run r = {c, q, gt, nq, dim, gtk, efs[e], 1, 0};
 		uint32_t reps = 1;
 		double t, t1 = now();

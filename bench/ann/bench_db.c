@@ -330,17 +330,20 @@ int main(int argc, char **argv)
 	printf("semlite-db open_to_first_answer_ms=%.2f\n",
 	       (now() - t0) * 1000);
 	semlite_results_free(r);
-	const uint32_t efs[] = {16, 32, 64, 128, 256, 512};
-	/* SEMLITE_BENCH_EF=N: only that ef, no thread run (profiling) */
+	/* the tune ladder, as peers.py's EFS */
+	const uint32_t efs[] = {16,  24,  32,  48,  64, 96,
+	                        128, 192, 256, 384, 512};
+	/* SEMLITE_BENCH_EF=N: only that ef (any), no thread run */
 	const char *one = getenv("SEMLITE_BENCH_EF");
-	for (int e = 0; e < 6; e++) {
-		if (one && (uint32_t)atol(one) != efs[e])
-			continue;
-		job j = {c, q, gt, nq, dim, gtk, efs[e], 1, 0};
+	uint32_t ef1 = one ? (uint32_t)atol(one) : 0;
+	size_t nef = one ? 1 : sizeof efs / sizeof efs[0];
+	for (size_t e = 0; e < nef; e++) {
+		uint32_t ef = one ? ef1 : efs[e];
+		job j = {c, q, gt, nq, dim, gtk, ef, 1, 0};
 		double cq, qps = qps_of(&j, &cq);
 		printf(
 		    "semlite-db ef=%u recall@10=%.4f qps=%.0f cpu_qps=%.0f\n",
-		    efs[e], j.recall, qps, cq);
+		    ef, j.recall, qps, cq);
 	}
 	if (!one) { /* ef 0: the collection's measured default */
 		job d = {c, q, gt, nq, dim, gtk, 0, 1, 0};
