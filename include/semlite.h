@@ -648,6 +648,15 @@ typedef struct semlite_collection_stats {
 	uint64_t seed;
 	semlite_index index; /**< the collection's ANN index setting */
 	int keyword_index;   /**< 1 when it keeps a BM25 keyword index */
+	/** The search breadth semlite_collection_tune() measured (0: never
+	 *  measured) and the live documents it measured it on (0 when the
+	 *  record predates that count). */
+	uint32_t tuned_ef;
+	uint64_t tuned_documents;
+	/** The ef a search without its own uses now: tuned_ef widened for
+	 *  the documents added since (see semlite_collection_tune()), 64
+	 *  when never measured, 0 without an index. */
+	uint32_t search_ef;
 } semlite_collection_stats;
 
 /**
@@ -702,8 +711,16 @@ SEMLITE_API int semlite_collection_compact(semlite_collection *coll,
  * on the data: it chose ef 24 for siftsmall, 64 for a synthetic 1M × 256
  * set, 128 for 20,000 Gutenberg paragraphs encoded by the default model
  * and 512 for 157,000 of them (recall@10 of held-out queries 0.97–0.98).
- * `semlite import` tunes after a bulk load. The cost is 200 exact scans
- * of the collection plus the index searches (about 4 s at 1M × 256).
+ * `semlite import` tunes after a bulk load, after any import that leaves
+ * twice the documents measured on, and once a collection never measured
+ * holds 1,000. The cost is 200 exact scans of the collection plus the
+ * index searches (about 4 s at 1M × 256). A collection that grows by
+ * other means keeps its measurement, and the ef a default search uses
+ * grows with it: measured at n documents and holding m > n, it searches
+ * at ef * (m / n)^0.6 (at most 1024), which kept held-out recall@10
+ * above 0.96 for 157,000 Gutenberg paragraphs measured on 5,000 to 80,000
+ * of them (bench/RESULTS.md); tune again to search at what the
+ * collection needs now.
  * semlite_collection_adapt() drops the measurement (the vectors change).
  * @param target     recall@10 to reach on the samples, in (0, 1]; 0 for
  *                   the default 0.95 (the samples' recall ran 0.005–0.015

@@ -236,9 +236,17 @@ int api_vbuf_reserve(semlite_txn *t, uint32_t dim);
 /* doc.c: stores t->vbuf (prepared) as document id's code and exact copy. */
 int api_vectors_put(semlite_txn *t, api_tcoll *tc, uint32_t id);
 
-/* tune.c: the collection's measured default ef (0 when never measured);
- * SEMLITE_CORRUPT for a malformed record. */
-int api_tuned_ef(const store_txn *st, uint32_t coll, uint32_t *ef);
+/* tune.c: the collection's measured search breadth: *ef (0 when never
+ * measured) and the live documents it was measured on (*docs; 0 in a
+ * record written before they were kept). SEMLITE_CORRUPT for a malformed
+ * record. */
+int api_tuned_get(const store_txn *st, uint32_t coll, uint32_t *ef,
+                  uint32_t *docs);
+/* The measured ef widened for a collection grown from docs to live. */
+uint32_t api_ef_grown(uint32_t ef, uint32_t docs, uint32_t live);
+/* The ef of a search that sets none (0: never measured, the index's
+ * default): the measured one, widened by api_ef_grown. */
+int api_default_ef(const store_txn *st, uint32_t coll, uint32_t *ef);
 
 /* Prepares v[dim] for storage/search under metric: cosine normalizes. */
 void api_vec_prepare(float *v, uint32_t dim, uint8_t metric);

@@ -214,8 +214,8 @@ static int check_totals(chk *k)
 		           (unsigned long long)k->docs,
 		           (unsigned long long)tombs,
 		           (unsigned long long)purged, k->ctr.next_id);
-	uint32_t ef;
-	return api_tuned_ef(k->st, k->r.id, &ef); /* its record is sound */
+	uint32_t ef, docs;
+	return api_tuned_get(k->st, k->r.id, &ef, &docs); /* a sound record */
 }
 
 static int check_coll(chk *k)

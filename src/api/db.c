@@ -430,11 +430,14 @@ SEMLITE_API int semlite_collection_stats_get(semlite_collection *c,
 	store_coll_rec r; /* the snapshot's: adapt changes the model pin */
 	roaring_bitmap_t *tomb = NULL;
 	uint8_t k[FILT_KEY_MAX];
+	uint32_t ef = 0, ef_docs = 0;
 	rc = api_coll_check(&t, c);
 	if (!rc)
 		rc = store_coll_get(&t, c->name, &r);
 	if (!rc)
 		rc = store_counters_get(&t, c->rec.id, &ctr);
+	if (!rc)
+		rc = api_tuned_get(&t, c->rec.id, &ef, &ef_docs);
 	if (!rc)
 		rc = filt_bitmap_load(&t, k, filt_key_tombstones(k, c->rec.id),
 		                      &tomb);
@@ -457,6 +460,11 @@ SEMLITE_API int semlite_collection_stats_get(semlite_collection *c,
 	                                                  : SEMLITE_INDEX_HNSW;
 	out->keyword_index = !(c->rec.flags & STORE_COLL_NO_KEYWORDS);
 	out->seed = c->rec.seed;
+	out->tuned_ef = ef;
+	out->tuned_documents = ef_docs;
+	if (out->index != SEMLITE_INDEX_NONE)
+		out->search_ef =
+		    ef ? api_ef_grown(ef, ef_docs, ctr.live) : HNSW_DEFAULT_EF;
 	filt_bitmap_free(tomb);
 	return SEMLITE_OK;
 }

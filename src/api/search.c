@@ -522,7 +522,7 @@ static int index_candidates(const store_txn *st, semlite_collection *c,
 {
 	const store_coll_rec *r = &c->rec;
 	uint32_t n = 0, ef = o->ef;
-	int rc = ef ? SEMLITE_OK : api_tuned_ef(st, r->id, &ef);
+	int rc = ef ? SEMLITE_OK : api_default_ef(st, r->id, &ef);
 	if (rc)
 		return rc;
 	hnsw_hit *hits = sl_malloc((k ? k : 1) * sizeof *hits);

@@ -24,33 +24,67 @@
 #include "api/api.h"
 #include "index/hnsw.h"
 
+#include <math.h>
 #include <string.h>
 
 #define TUNE_SAMPLES 200
 #define TUNE_K       10
-#define TUNE_TARGET                                                            \
-	0.95 /* the samples' recall runs below held-out queries'               \
-	      */
+/* The samples' recall runs below held-out queries' (see above). */
+#define TUNE_TARGET 0.95
+/*
+ * A collection that grew from n to m documents since it was measured is
+ * searched at ef * (m / n)^TUNE_GROWTH_EXP. The ef a tune chooses grew
+ * with size as about the 0.6-0.7th power on Gutenberg paragraphs (5k:
+ * 48, 10k: 96, 20k: 128, 40k: 192, 80k: 384, 157k: 512) and the 0.3th on
+ * the synthetic clustered set (31k: 24 ... 1M: 64). Extrapolated from
+ * each of those paragraph prefixes to 157k, 0.6 gave held-out recall@10
+ * 0.963-0.974, and 0.5 fell to 0.949 from 5k (bench/RESULTS.md); too
+ * wide costs speed until the next tune, too narrow costs recall.
+ */
+#define TUNE_GROWTH_EXP 0.6
 
 static const uint32_t ladder[] = {16,  24,  32,  48,  64,  96,  128,
                                   192, 256, 384, 512, 768, 1024};
 #define LADDER (sizeof ladder / sizeof ladder[0])
 
-int api_tuned_ef(const store_txn *st, uint32_t coll, uint32_t *ef)
+int api_tuned_get(const store_txn *st, uint32_t coll, uint32_t *ef,
+                  uint32_t *docs)
 {
 	const uint8_t *p;
 	size_t n;
-	*ef = 0;
+	*ef = *docs = 0;
 	int rc = store_meta_get(st, 'e', coll, &p, &n);
 	if (rc || !p)
 		return rc;
-	uint32_t v = n == 8 ? sl_load_u32le(p) : 0;
+	uint32_t v = n == 8 || n == 12 ? sl_load_u32le(p) : 0;
 	if (v == 0 || v > ladder[LADDER - 1])
 		return sl_err(SEMLITE_CORRUPT,
 		              "meta: search-breadth record of collection %u "
 		              "(%zu bytes, ef %u)",
 		              coll, n, v);
 	*ef = v;
+	*docs = n == 12 ? sl_load_u32le(p + 8) : 0;
+	return SEMLITE_OK;
+}
+
+uint32_t api_ef_grown(uint32_t ef, uint32_t docs, uint32_t live)
+{
+	if (!ef || !docs || live <= docs)
+		return ef;
+	double e = ceil(ef * pow((double)live / docs, TUNE_GROWTH_EXP));
+	return e < ladder[LADDER - 1] ? (uint32_t)e : ladder[LADDER - 1];
+}
+
+int api_default_ef(const store_txn *st, uint32_t coll, uint32_t *ef)
+{
+	uint32_t docs;
+	store_counters ctr;
+	int rc = api_tuned_get(st, coll, ef, &docs);
+	if (rc || !docs)
+		return rc;
+	if ((rc = store_counters_get(st, coll, &ctr)))
+		return rc;
+	*ef = api_ef_grown(*ef, docs, ctr.live);
 	return SEMLITE_OK;
 }
 
@@ -71,6 +105,7 @@ static int sample_query(const store_txn *st, const store_coll_rec *r,
 }
 
 typedef struct tune_run {
+	uint32_t live; /* documents measured on */
 	uint32_t nq;
 	float *q;         /* nq queries of dim floats */
 	uint32_t *truth;  /* nq x TUNE_K exact ids */
@@ -86,6 +121,7 @@ static int tune_prepare(const store_txn *st, semlite_collection *c,
 	int rc = store_counters_get(st, r->id, &ctr);
 	if (rc)
 		return rc;
+	tr->live = ctr.live;
 	uint32_t want = ctr.live < TUNE_SAMPLES ? ctr.live : TUNE_SAMPLES;
 	if (ctr.next_id < 2)
 		want = 0;
@@ -156,22 +192,25 @@ static int tune_recall(const store_txn *st, semlite_collection *c,
 
 typedef struct tune_rec {
 	semlite_collection *c;
-	uint8_t v[8]; /* u32 ef, f32 recall */
+	uint8_t v[12]; /* u32 ef, f32 recall, u32 documents */
 } tune_rec;
 
 static int tune_store_fn(const store_txn *t, void *arg)
 {
 	tune_rec *a = arg;
 	int rc = api_coll_check(t, a->c);
-	return rc ? rc : store_meta_put(t, 'e', a->c->rec.id, a->v, 8);
+	return rc ? rc
+	          : store_meta_put(t, 'e', a->c->rec.id, a->v, sizeof a->v);
 }
 
-static int tune_store(semlite_collection *c, uint32_t ef, double recall)
+static int tune_store(semlite_collection *c, uint32_t ef, double recall,
+                      uint32_t docs)
 {
 	tune_rec a = {.c = c};
 	float rf = (float)recall;
 	sl_store_u32le(a.v, ef);
 	memcpy(a.v + 4, &rf, 4);
+	sl_store_u32le(a.v + 8, docs);
 	return api_write(c->db->env, tune_store_fn, &a);
 }
 
@@ -219,7 +258,7 @@ SEMLITE_API int semlite_collection_tune(semlite_collection *c, double target,
 	sl_free(tr.truth);
 	sl_free(tr.ntruth);
 	if (!rc && tr.nq)
-		rc = tune_store(c, ef, rec);
+		rc = tune_store(c, ef, rec, tr.live);
 	else if (!rc) /* nothing to measure on: the built-in default */
 		ef = HNSW_DEFAULT_EF, rec = 0;
 	if (!rc && ef_out)

@@ -15,11 +15,14 @@
  *
  * A bulk load (the file grew by a quarter or more) ends with a tune and a
  * vacuum. The tune measures the search breadth the collection's data
- * needs (semlite_collection_tune). LMDB's copy-on-write leaves a fifth to
- * a third of the new file in free pages and half-filled leaves, which the
- * vacuum packs away (--no-vacuum keeps the file as written, --vacuum
- * vacuums after any import). When another process has the database open
- * the vacuum is skipped with a note.
+ * needs (semlite_collection_tune); it also runs after any import that
+ * leaves twice the documents it was last measured on, or 1,000 where it
+ * never was (in between, searches widen it by the growth to the power
+ * 0.6). LMDB's copy-on-write leaves a fifth to a third of the new file
+ * in free pages and half-filled leaves, which the vacuum packs away
+ * (--no-vacuum keeps the file as written, --vacuum vacuums after any
+ * import). When another process has the database open the vacuum is
+ * skipped with a note.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli/chunk_put.h"
@@ -251,7 +254,9 @@ int cli_cmd_import(int argc, char **argv)
 		    "chunks of at most N\nwords (ids ID#0, ID#1, ...; metadata "
 		    "_doc, _start, _end).\nA bulk load (the file grew by a "
 		    "quarter or more) ends with `semlite tune` and "
-		    "`semlite vacuum`,\nwhich packs the file; "
+		    "`semlite vacuum`,\nwhich packs the file (the tune also "
+		    "runs once the documents doubled since\nthe last one, or "
+		    "reach 1,000 without one); "
 		    "--no-vacuum skips it, --vacuum runs it after any "
 		    "import.\n");
 		return 0;
@@ -298,7 +303,13 @@ int cli_cmd_import(int argc, char **argv)
 		fprintf(stderr, "stored %llu chunks\n", im.chunks);
 	bool bulk = !ret && !stat(path, &st) &&
 	            (uint64_t)st.st_size >= before + before / 4;
-	if (bulk) /* on failure the documents stay, with the default ef */
+	semlite_collection_stats cs;
+	bool grown =
+	    !ret && !semlite_collection_stats_get(im.coll, &cs) &&
+	    cs.search_ef &&
+	    (cs.tuned_documents ? cs.documents >= 2 * cs.tuned_documents
+	                        : !cs.tuned_ef && cs.documents >= 1000);
+	if (bulk || grown) /* on failure the documents stay, as they were */
 		cli_tune("import", im.coll, 0, false);
 	semlite_collection_close(im.coll);
 	semlite_close(im.db);

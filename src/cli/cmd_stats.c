@@ -32,6 +32,22 @@ static void print_coll(const char *name, const semlite_collection_stats *s,
 		                              (double)s->payload_bytes
 		                        : 0.0,
 		       s->tombstones);
+		if (s->index == SEMLITE_INDEX_NONE)
+			return;
+		printf("  search breadth: ef %u", s->search_ef);
+		if (!s->tuned_ef)
+			printf(" (not measured: `semlite tune`)");
+		else if (!s->tuned_documents)
+			printf(" (measured)");
+		else if (s->tuned_ef != s->search_ef)
+			printf(" (measured ef %u at %" PRIu64 " documents, "
+			       "widened for the growth since; `semlite tune` "
+			       "measures it again)",
+			       s->tuned_ef, s->tuned_documents);
+		else
+			printf(" (measured at %" PRIu64 " documents)",
+			       s->tuned_documents);
+		putchar('\n');
 		return;
 	}
 	fputs("{\"name\": ", stdout);
@@ -48,9 +64,11 @@ static void print_coll(const char *name, const semlite_collection_stats *s,
 	else
 		fputs("null", stdout);
 	printf(", \"model_bytes\": %" PRIu64 ", \"payload_bytes\": %" PRIu64
-	       ", \"stored_bytes\": %" PRIu64 ", \"tombstones\": %" PRIu64 "}",
-	       s->model_bytes, s->payload_bytes, s->stored_bytes,
-	       s->tombstones);
+	       ", \"stored_bytes\": %" PRIu64 ", \"tombstones\": %" PRIu64
+	       ", \"search_ef\": %u, \"tuned_ef\": %u, "
+	       "\"tuned_documents\": %" PRIu64 "}",
+	       s->model_bytes, s->payload_bytes, s->stored_bytes, s->tombstones,
+	       s->search_ef, s->tuned_ef, s->tuned_documents);
 }
 
 static int stats(semlite_db *db, char **names, size_t n, bool json)

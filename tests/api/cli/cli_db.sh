@@ -148,6 +148,38 @@ ef2=$(sed 's/.*"ef": \([0-9]*\).*/\1/' "$tmp/out")
 run tune-bad 2 "$S" tune "$tmp/b.semlite" --target 1.5
 run tune-check 0 "$S" check "$tmp/b.semlite"
 has out "^ok"
+run tune-stats 0 "$S" stats "$tmp/b.semlite" --json
+has out "\"search_ef\": $ef2, \"tuned_ef\": $ef2, \"tuned_documents\": 3000"
+# A small collection beside the big one: its imports are not bulk loads
+# (the file barely grows); the one that doubles what the tune measured on
+# tunes again, and in between the default ef widens with the growth.
+# jsonl: a text file's ids are its line numbers, which would repeat
+gdocs() { # FROM TO: lines of bulk.txt as documents g<line>
+	sed -n "$1,$2p" "$tmp/bulk.txt" |
+		awk -v n="$1" '{printf "{\"_id\": \"g%d\", \"text\": \"%s\"}\n", n++, $0}'
+}
+gdocs 1 40 >"$tmp/g1.jsonl"
+gdocs 41 80 >"$tmp/g2.jsonl"
+gdocs 81 90 >"$tmp/g3.jsonl"
+run grow-create 0 "$S" create "$tmp/b.semlite" --collection g
+run grow-import1 0 "$S" import "$tmp/b.semlite" "$tmp/g1.jsonl" --collection g
+grep -q "search breadth" "$tmp/err" && fail "grow-import1 tuned: $(cat "$tmp/err")"
+run grow-stats1 0 "$S" stats "$tmp/b.semlite"
+has out "search breadth: ef 64 (not measured"
+run grow-tune 0 "$S" tune "$tmp/b.semlite" --collection g
+run grow-import2 0 "$S" import "$tmp/b.semlite" "$tmp/g2.jsonl" --collection g
+has err "default search breadth: ef [0-9]"
+run grow-stats2 0 "$S" stats "$tmp/b.semlite" --json
+has out '"tuned_documents": 80}'
+run grow-import3 0 "$S" import "$tmp/b.semlite" "$tmp/g3.jsonl" --collection g
+grep -q "search breadth" "$tmp/err" && fail "grow-import3 tuned: $(cat "$tmp/err")"
+run grow-stats3 0 "$S" stats "$tmp/b.semlite"
+has out "widened for the growth since"
+# never measured: an import that leaves 1,000 documents measures it
+gdocs 1 1000 >"$tmp/h.jsonl"
+run grow-create-h 0 "$S" create "$tmp/b.semlite" --collection h
+run grow-import-h 0 "$S" import "$tmp/b.semlite" "$tmp/h.jsonl" --collection h --no-vacuum
+has err "default search breadth: ef [0-9]"
 run novac-create 0 "$S" create "$tmp/n.semlite"
 run novac-import 0 "$S" import "$tmp/n.semlite" "$tmp/bulk.txt" --batch 500 --no-vacuum
 grep -q vacuum "$tmp/err" && fail "--no-vacuum vacuumed: $(cat "$tmp/err")"

@@ -662,6 +662,26 @@ static void test_handle_cache_threads(void **state)
  * searches that pass none (same answers as passing it), a higher target
  * never gives a lower ef, the record survives a reopen and passes check,
  * and bad calls change nothing. */
+/* Default search and an explicit ef give the same answers. */
+static void same_as_ef(semlite_collection *c, uint32_t ef)
+{
+	float q[DIM];
+	for (unsigned i = 0; i < NQ; i++) {
+		semlite_search_opts o;
+		semlite_results *a, *b;
+		semlite_search_opts_init(&o);
+		query_for(i, q);
+		assert_int_equal(semlite_search_vector(c, q, DIM, &o, &a), 0);
+		o.ef = ef;
+		assert_int_equal(semlite_search_vector(c, q, DIM, &o, &b), 0);
+		assert_int_equal(a->count, b->count);
+		for (size_t x = 0; x < a->count; x++)
+			assert_string_equal(a->items[x].id, b->items[x].id);
+		semlite_results_free(a);
+		semlite_results_free(b);
+	}
+}
+
 static void test_tune(void **state)
 {
 	(void)state;
@@ -687,6 +707,11 @@ static void test_tune(void **state)
 	assert_int_equal(semlite_collection_tune(c, 0.999, &ef99, &rec), 0);
 	assert_true(ef99 >= ef);
 	assert_int_equal(semlite_collection_tune(c, 0, &ef, NULL), 0);
+	semlite_collection_stats s;
+	assert_int_equal(semlite_collection_stats_get(c, &s), 0);
+	assert_int_equal(s.tuned_ef, ef);
+	assert_int_equal(s.tuned_documents, N);
+	assert_int_equal(s.search_ef, ef);
 	semlite_collection_close(c);
 	semlite_close(db);
 	assert_int_equal(semlite_open(path, SEMLITE_OPEN_READONLY, &db), 0);
@@ -694,21 +719,53 @@ static void test_tune(void **state)
 	assert_int_equal(semlite_collection_tune(c, 0, NULL, NULL),
 	                 SEMLITE_MISUSE);
 	check_ok(db);
-	float q[DIM];
-	for (unsigned i = 0; i < NQ; i++) {
-		semlite_search_opts o;
-		semlite_results *a, *b;
-		semlite_search_opts_init(&o);
-		query_for(i, q);
-		assert_int_equal(semlite_search_vector(c, q, DIM, &o, &a), 0);
-		o.ef = ef;
-		assert_int_equal(semlite_search_vector(c, q, DIM, &o, &b), 0);
-		assert_int_equal(a->count, b->count);
-		for (size_t x = 0; x < a->count; x++)
-			assert_string_equal(a->items[x].id, b->items[x].id);
-		semlite_results_free(a);
-		semlite_results_free(b);
+	same_as_ef(c, ef);
+	semlite_collection_close(c);
+	semlite_close(db);
+}
+
+/* Measured on a quarter of the documents, the ef of a default search
+ * widens by 4^0.6 (semlite_collection_tune()) once the rest is in,
+ * returns to the measured one when deletes take the collection back
+ * below the measured size, and a new tune measures it afresh. */
+static void test_tune_growth(void **state)
+{
+	(void)state;
+	semlite_db *db;
+	semlite_collection *c = make(&db);
+	semlite_collection_stats s;
+	assert_int_equal(semlite_collection_stats_get(c, &s), 0);
+	assert_int_equal(s.tuned_ef, 0);
+	assert_int_equal(s.search_ef, 64); /* never measured */
+	put_range(c, db, 0, N / 4);
+	uint32_t ef;
+	assert_int_equal(semlite_collection_tune(c, 0.999, &ef, NULL), 0);
+	put_range(c, db, N / 4, N);
+	assert_int_equal(semlite_collection_stats_get(c, &s), 0);
+	assert_int_equal(s.documents, N);
+	assert_int_equal(s.tuned_ef, ef);
+	assert_int_equal(s.tuned_documents, N / 4);
+	uint32_t wide = (uint32_t)ceil(ef * pow(4.0, 0.6));
+	assert_int_equal(s.search_ef, wide < 1024 ? wide : 1024);
+	assert_true(s.search_ef > ef || ef == 1024);
+	same_as_ef(c, s.search_ef);
+	semlite_txn *t;
+	assert_int_equal(semlite_txn_begin(db, &t), 0);
+	for (unsigned i = 0; i < N - N / 8; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "%u", i);
+		assert_int_equal(semlite_doc_delete(c, t, id), 0);
 	}
+	assert_int_equal(semlite_txn_commit(t), 0);
+	assert_int_equal(semlite_collection_stats_get(c, &s), 0);
+	assert_int_equal(s.documents, N / 8);
+	assert_int_equal(s.search_ef, ef);
+	same_as_ef(c, ef);
+	assert_int_equal(semlite_collection_tune(c, 0, &ef, NULL), 0);
+	assert_int_equal(semlite_collection_stats_get(c, &s), 0);
+	assert_int_equal(s.tuned_documents, N / 8);
+	assert_int_equal(s.search_ef, ef);
+	check_ok(db);
 	semlite_collection_close(c);
 	semlite_close(db);
 }
@@ -729,6 +786,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_handle_cache_threads, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_tune, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tune_growth, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -191,7 +191,9 @@ int main(int argc, char **argv)
 	rc = rc || fill(db, 2, 0, 12);
 	snprintf(f, sizeof f, "%s/dot_f32_plain", argv[1]);
 	rc = rc || dump(db, 2, HF_DO_DELETE | HF_DO_COMPACT, f);
-	/* d: the same, with a measured default search breadth */
+	/* d: the same, with a measured default search breadth (its 'e'
+	 * record of 12 bytes; dot_f32_tuned_8byte, kept from an earlier
+	 * run, has the 8-byte record written before the document count) */
 	semlite_collection *c;
 	rc = rc || semlite_collection_open(db, hf_presets[2].name, &c);
 	rc = rc || semlite_collection_tune(c, 0, NULL, NULL);
