@@ -303,9 +303,10 @@ int cli_cmd_import(int argc, char **argv)
 		fprintf(stderr, "stored %llu chunks\n", im.chunks);
 	bool bulk = !ret && !stat(path, &st) &&
 	            (uint64_t)st.st_size >= before + before / 4;
+	/* not a bulk load: tune when the measured ef has gone stale */
 	semlite_collection_stats cs;
 	bool grown =
-	    !ret && !semlite_collection_stats_get(im.coll, &cs) &&
+	    !ret && !bulk && !semlite_collection_stats_get(im.coll, &cs) &&
 	    cs.search_ef &&
 	    (cs.tuned_documents ? cs.documents >= 2 * cs.tuned_documents
 	                        : !cs.tuned_ef && cs.documents >= 1000);

@@ -82,9 +82,14 @@
  *                                        tombstoned + this = next id.
  *   'e' COLL                             the default search breadth
  *                                        semlite_collection_tune
- *                                        measured, 8 bytes: u32 ef
+ *                                        measured, 12 bytes: u32 ef
  *                                        (1..1024), f32 the recall@10 it
- *                                        measured. Absent: ef 64.
+ *                                        measured, u32 the live
+ *                                        documents it measured on
+ *                                        (files written before that
+ *                                        count have 8 bytes, read as
+ *                                        0: ef used as measured).
+ *                                        Absent: ef 64.
  *
  * model     key: u64 model hash (BE) + u32 chunk number (BE)
  *           value: checked record, up to STORE_MODEL_CHUNK bytes of the

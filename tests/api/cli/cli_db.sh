@@ -99,12 +99,16 @@ has out "second line about stars"
 # never over an existing file.
 run copy 0 "$S" copy "$db" "$tmp/c.semlite" --json
 has out '"bytes_after": [1-9]'
-run copy-stats 0 "$S" stats "$tmp/c.semlite" --json
-has out '"free_bytes": 0'
-run copy-check 0 "$S" check "$tmp/c.semlite"
-has out "^ok"
-run copy-get 0 "$S" get "$tmp/c.semlite" 2 --collection lines
-has out "second line about stars"
+# packed NAME FILE: FILE has no free pages, checks, and answers as $db did
+packed() {
+	run "$1-stats" 0 "$S" stats "$2" --json
+	has out '"free_bytes": 0'
+	run "$1-check" 0 "$S" check "$2"
+	has out "^ok"
+	run "$1-get" 0 "$S" get "$2" 2 --collection lines
+	has out "second line about stars"
+}
+packed copy "$tmp/c.semlite"
 run copy-again 1 "$S" copy "$db" "$tmp/c.semlite"
 has err "in the way"
 run copy-usage 2 "$S" copy "$db"
@@ -116,12 +120,7 @@ has out '"bytes_after": [1-9]'
 before=$(sed 's/.*"bytes_before": \([0-9]*\).*/\1/' "$tmp/out")
 after=$(sed 's/.*"bytes_after": \([0-9]*\).*/\1/' "$tmp/out")
 [ "$after" -lt "$before" ] || fail "vacuum: $before -> $after bytes"
-run vacuum-stats 0 "$S" stats "$db" --json
-has out '"free_bytes": 0'
-run vacuum-check 0 "$S" check "$db"
-has out "^ok"
-run vacuum-get 0 "$S" get "$db" 2 --collection lines
-has out "second line about stars"
+packed vacuum "$db"
 run vacuum-missing 1 "$S" vacuum "$tmp/nope.semlite"
 has err "nope.semlite"
 run vacuum-usage 2 "$S" vacuum
